@@ -1,0 +1,34 @@
+# The two commands a new user needs:  make run  and  make test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install services browser check bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: install, migrate SQLite, load demo data, serve on 127.0.0.1:8000 with a Celery worker and beat.
+run: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run-local
+
+## make test: every test, on PostgreSQL and Redis at 127.0.0.1 and Debian's chromium.
+test: install
+	$(PY) scripts/check_services.py
+	scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+
+clean:
+	rm -rf var staticfiles

@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from facilities.roles_setup import grant
+
+
+def roles(apps, schema_editor):
+    grant(apps, "api", {})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("api", "0001_initial"), ("facilities", "0002_roles")]
+    operations = [migrations.RunPython(roles, migrations.RunPython.noop)]

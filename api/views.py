@@ -1,0 +1,74 @@
+"""Roster upkeep for the jail management system: book, transfer, release."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from facilities import services
+from facilities.services import RosterError
+
+from .errors import ApiError
+from .scoping import facility_for_client, inmate_for_client
+from .serializers import BookingSerializer, ErrorSerializer, InmateSerializer, ReleaseSerializer, TransferSerializer
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+def _validated(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _roster_error(exc: RosterError) -> ApiError:
+    return ApiError(exc.code, exc.message, status_code=exc.status)
+
+
+class BookView(APIView):
+    @extend_schema(request=BookingSerializer, responses={201: InmateSerializer, **ERRORS}, tags=["roster"],
+                   summary="Book an inmate in (or re-admit a released one)")
+    def post(self, request):
+        data = _validated(BookingSerializer, request)
+        facility = facility_for_client(request.auth, data.pop("facility"))
+        try:
+            inmate = services.inmate_book(facility=facility, actor=request.auth, **data)
+        except RosterError as exc:
+            raise _roster_error(exc) from None
+        return Response(InmateSerializer(inmate).data, status=status.HTTP_201_CREATED)
+
+
+class TransferView(APIView):
+    @extend_schema(request=TransferSerializer, responses={200: InmateSerializer, **ERRORS}, tags=["roster"],
+                   summary="Transfer an inmate to another facility, or out of the system")
+    def post(self, request):
+        data = _validated(TransferSerializer, request)
+        facility = facility_for_client(request.auth, data["facility"])
+        to_facility = facility_for_client(request.auth, data["to_facility"]) if data["to_facility"] else None
+        with transaction.atomic():
+            inmate = inmate_for_client(request.auth, facility, data["register_number"])
+            try:
+                inmate = services.inmate_transfer(
+                    inmate=inmate, to_facility=to_facility, transferred_on=data["transferred_on"],
+                    housing_unit=data["housing_unit"], reason=data["reason"], actor=request.auth,
+                )
+            except RosterError as exc:
+                raise _roster_error(exc) from None
+        return Response(InmateSerializer(inmate).data)
+
+
+class ReleaseView(APIView):
+    @extend_schema(request=ReleaseSerializer, responses={200: InmateSerializer, **ERRORS}, tags=["roster"],
+                   summary="Release an inmate")
+    def post(self, request):
+        data = _validated(ReleaseSerializer, request)
+        facility = facility_for_client(request.auth, data["facility"])
+        inmate = inmate_for_client(request.auth, facility, data["register_number"])
+        try:
+            inmate = services.inmate_release(
+                inmate=inmate, released_on=data["released_on"], reason=data["reason"], actor=request.auth
+            )
+        except RosterError as exc:
+            raise _roster_error(exc) from None
+        return Response(InmateSerializer(inmate).data)

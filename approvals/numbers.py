@@ -1,0 +1,57 @@
+"""Telephone numbers: normalise to E.164 with ``phonenumbers`` (US by default), refuse the uncallable."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+DEFAULT_REGION = "US"
+
+_NOT_CALLABLE = {
+    PhoneNumberType.TOLL_FREE: ("toll_free", "Toll-free numbers cannot be called from a facility."),
+    PhoneNumberType.PREMIUM_RATE: ("premium_rate", "Premium-rate numbers cannot be called from a facility."),
+    PhoneNumberType.SHARED_COST: ("premium_rate", "Shared-cost numbers cannot be called from a facility."),
+}
+
+
+class NumberNotCallable(ValueError):
+    """``code`` is one of ``invalid_number``, ``toll_free``, ``premium_rate``."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def normalize_number(raw: str, *, region: str = DEFAULT_REGION) -> str:
+    """The number in E.164 form, or ``NumberNotCallable`` with a clear message."""
+    text = (raw or "").strip()
+    if not text:
+        raise NumberNotCallable("invalid_number", "Enter a telephone number.")
+    if len(text) > 40:
+        raise NumberNotCallable("invalid_number", "That is too long to be a telephone number.")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except NumberParseException:
+        raise NumberNotCallable("invalid_number", f"“{text}” is not a telephone number.") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise NumberNotCallable("invalid_number", f"“{text}” is not a valid telephone number.")
+    kind = phonenumbers.number_type(parsed)
+    if kind in _NOT_CALLABLE:
+        code, message = _NOT_CALLABLE[kind]
+        raise NumberNotCallable(code, message)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_number(e164: str) -> str:
+    """A number as staff read it: national format for US numbers, international otherwise."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, fmt)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

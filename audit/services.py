@@ -1,0 +1,46 @@
+"""The one place that writes the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .models import AuditEvent
+
+
+def actor_label_for(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    label = getattr(actor, "audit_label", None)
+    if label:
+        return str(label)
+    return getattr(actor, "get_username", lambda: str(actor))()
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    facility=None,
+    target: models.Model | None = None,
+    reason: str = "",
+    data: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event. ``actor`` is a user, a platform client, a label string, or None (system)."""
+    user = actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=user,
+        actor_label=actor_label_for(actor)[:150],
+        facility=facility,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        reason=reason,
+        data=data or {},
+        ip_address=ip_address,
+    )

@@ -1,0 +1,18 @@
+"""Local development: SQLite unless DATABASE_URL says otherwise, an embedded Celery broker."""
+
+from .base import *  # noqa: F401,F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# kombu's filesystem transport: a worker with beat runs with no broker server installed.
+_broker_dir = VAR_DIR / "broker"
+for _sub in ("out", "processed"):
+    (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_broker_dir / "out"),
+    "data_folder_out": str(_broker_dir / "out"),
+    "processed_folder": str(_broker_dir / "processed"),
+    "store_processed": False,
+}

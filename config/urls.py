@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+api_v1 = [
+    path("", include("api.urls")),
+    path("", include("approvals.api_urls")),
+    path("", include("calls.api_urls")),
+    path("", include("emergencies.api_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("facilities.urls")),
+    path("", include("approvals.urls")),
+    path("", include("calls.urls")),
+    path("", include("emergencies.urls")),
+]

@@ -1,0 +1,5 @@
+"""Staff pages of the emergencies app, mounted at the site root by config/urls.py."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,29 @@
+"""View decorators: log in, then load the facility from the URL through the scoping helper."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from django.contrib.auth.decorators import login_required
+
+from .scoping import READ_ROLES, get_facility_for_user
+
+
+def facility_view(roles: Iterable[str] = READ_ROLES, *, write_roles: Iterable[str] | None = None):
+    """Resolve ``code`` from the URL into ``facility`` for a user holding ``roles`` there.
+
+    With ``write_roles``, a POST needs one of those roles (GET needs ``roles``).
+    """
+
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request, code: str, *args, **kwargs):
+            needed = write_roles if (write_roles is not None and request.method == "POST") else roles
+            facility = get_facility_for_user(request.user, code, roles=needed)
+            return view(request, facility, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

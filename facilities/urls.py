@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("f/<slug:code>/", views.dashboard, name="facility-dashboard"),
+    path("f/<slug:code>/policy/", views.policy, name="facility-policy"),
+    path("f/<slug:code>/inmates/", views.inmate_list, name="inmate-list"),
+    path("f/<slug:code>/inmates/<int:pk>/", views.inmate_detail, name="inmate-detail"),
+]

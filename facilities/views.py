@@ -1,0 +1,95 @@
+"""Staff pages: home, facility dashboard, policy, inmate list and inmate page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+
+from . import selectors, services
+from .decorators import facility_view
+from .extensions import dashboard_cards_for, inmate_sections_for, nav_links_for
+from .filters import InmateFilter
+from .forms import PolicyForm
+from .models import CallingPolicy, Inmate
+from .scoping import STAFF_ROLES, WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
+
+PAGE_SIZE = 50
+
+
+def _facility_context(request, facility, **extra):
+    held = roles_at(request.user, facility)
+    return {
+        "facility": facility,
+        "facility_roles": held,
+        "is_warden": bool(held & WARDEN_ROLES),
+        "is_staff_member": bool(held & STAFF_ROLES),
+        "facility_nav": nav_links_for(facility=facility, user=request.user),
+        **extra,
+    }
+
+
+@login_required
+def home(request):
+    facilities = list(facilities_for_user(request.user).filter(active=True))
+    if len(facilities) == 1:
+        return redirect("facility-dashboard", code=facilities[0].code)
+    return render(request, "facilities/home.html", {"facilities": facilities})
+
+
+@facility_view()
+def dashboard(request, facility):
+    counts = selectors.facility_roster_counts(facility=facility)
+    cards = dashboard_cards_for(facility=facility, user=request.user)
+    return render(request, "facilities/dashboard.html", _facility_context(request, facility, counts=counts, cards=cards))
+
+
+@facility_view(write_roles=WARDEN_ROLES)
+def policy(request, facility):
+    policy_obj = CallingPolicy.objects.get(facility=facility)
+    held = roles_at(request.user, facility)
+    form = None
+    if held & WARDEN_ROLES:
+        form = PolicyForm(request.POST or None, instance=CallingPolicy.objects.get(pk=policy_obj.pk))
+        if request.method == "POST" and form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+            try:
+                services.policy_update(facility=facility, actor=request.user, reason=form.cleaned_data["reason"], **changes)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "The calling policy was saved.")
+                return redirect("facility-policy", code=facility.code)
+    history = policy_obj.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "facilities/policy.html",
+        _facility_context(request, facility, policy=policy_obj, form=form, history=history),
+    )
+
+
+@facility_view()
+def inmate_list(request, facility):
+    qs = selectors.inmate_list(user=request.user, facility=facility)
+    filterset = InmateFilter(request.GET or None, queryset=qs)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "facilities/inmate_list.html",
+        _facility_context(request, facility, filter=filterset, page=page, querystring=query.urlencode()),
+    )
+
+
+@facility_view()
+def inmate_detail(request, facility, pk: int):
+    inmate = get_object_for_user(Inmate.objects.select_related("facility"), request.user, pk=pk, facility=facility)
+    events = inmate.custody_events.select_related("from_facility", "to_facility")[:20]
+    context = _facility_context(request, facility, inmate=inmate, events=events)
+    context["sections"] = [
+        render_to_string(s.template, {**context, **s.context}, request=request)
+        for s in inmate_sections_for(request=request, inmate=inmate)
+    ]
+    return render(request, "facilities/inmate_detail.html", context)
