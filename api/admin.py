@@ -1,0 +1,36 @@
+from django.contrib import admin, messages
+
+from audit.admin_base import ScopedReadOnlyAdmin
+from audit.services import audit_record
+
+from .models import PlatformClient
+
+
+@admin.register(PlatformClient)
+class PlatformClientAdmin(ScopedReadOnlyAdmin):
+    facility_path = "facilities"
+    list_display = ["name", "token_prefix", "active", "created_at", "last_used_at"]
+    list_filter = ["active", "facilities"]
+    search_fields = ["name", "token_prefix"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["token_prefix", "created_at", "last_used_at"]
+    filter_horizontal = ["facilities"]
+    actions = ["issue_new_token"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = obj.set_new_token()
+            messages.warning(request, f"Token for {obj.name} (shown once, store it now): {token}")
+        super().save_model(request, obj, form, change)
+        audit_record(action="platform_client_saved", actor=request.user, target=obj)
+
+    @admin.action(description="Issue a new token (the old one stops working)", permissions=["change"])
+    def issue_new_token(self, request, queryset):
+        for client in queryset:
+            token = client.set_new_token()
+            client.save(update_fields=["token_prefix", "token_hash"])
+            audit_record(action="platform_token_issued", actor=request.user, target=client)
+            messages.warning(request, f"New token for {client.name} (shown once): {token}")

@@ -1,0 +1,77 @@
+from django.contrib import admin
+
+from audit.admin_base import AppendOnlyAdmin, ScopedReadOnlyAdmin
+
+from .models import CallingPolicy, CustodyEvent, Facility, Inmate, RoleAssignment
+
+
+class CallingPolicyInline(admin.StackedInline):
+    model = CallingPolicy
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Facility)
+class FacilityAdmin(ScopedReadOnlyAdmin):
+    facility_path = ""
+    list_display = ["code", "name", "kind", "timezone", "active", "created_at"]
+    list_filter = ["kind", "active", "timezone"]
+    search_fields = ["code", "name"]
+    date_hierarchy = "created_at"
+    inlines = [CallingPolicyInline]
+
+
+@admin.register(CallingPolicy)
+class CallingPolicyAdmin(ScopedReadOnlyAdmin):
+    list_display = [
+        "facility", "monthly_minutes", "per_call_minutes", "call_gap_minutes", "reset_day", "calling_hours_start",
+        "calling_hours_end", "list_mode", "screen_codefendants", "list_size", "review_target_days", "updated_at",
+    ]
+    list_filter = ["list_mode", "screen_codefendants", "facility__kind"]
+    search_fields = ["facility__code", "facility__name"]
+    date_hierarchy = "updated_at"
+    list_select_related = ["facility"]
+
+
+@admin.register(Inmate)
+class InmateAdmin(ScopedReadOnlyAdmin):
+    list_display = ["register_number", "last_name", "first_name", "facility", "housing_unit", "status", "admitted_on", "released_on"]
+    list_filter = ["status", "facility"]
+    search_fields = ["register_number", "last_name", "first_name"]
+    date_hierarchy = "admitted_on"
+    list_select_related = ["facility"]
+
+
+@admin.register(CustodyEvent)
+class CustodyEventAdmin(AppendOnlyAdmin):
+    facility_path = "inmate__facility"
+    list_display = ["occurred_on", "kind", "inmate", "from_facility", "to_facility", "source", "reason", "recorded_at"]
+    list_filter = ["kind"]
+    search_fields = ["inmate__register_number", "inmate__last_name", "source", "reason"]
+    date_hierarchy = "occurred_on"
+    list_select_related = ["inmate", "from_facility", "to_facility"]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopedReadOnlyAdmin):
+    list_display = ["user", "role", "facility", "all_facilities", "granted_by", "granted_at"]
+    list_filter = ["role", "all_facilities", "facility"]
+    search_fields = ["user__username", "user__last_name", "facility__code"]
+    date_hierarchy = "granted_at"
+    list_select_related = ["user", "facility", "granted_by"]
+    exclude = ["granted_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.granted_by = request.user
+        obj._changed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._changed_by = request.user
+        super().delete_model(request, obj)
