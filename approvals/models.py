@@ -1,0 +1,438 @@
+"""Phone lists and what screening knows: court cases and parties, no-contact orders, blocked numbers.
+
+Every number stored here is E.164 (``approvals.numbers.normalize_number``) and indexed, so that
+screening a number is a fixed handful of index look-ups whatever the volume (domain.md §3, §8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+NUMBER_LENGTH = 20  # E.164: "+" and at most 15 digits
+
+
+class TransitionError(Exception):
+    """An illegal change of state; ``message`` says why in plain words."""
+
+    def __init__(self, message: str, *, code: str = "illegal_transition"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --------------------------------------------------------------------------- court cases
+
+
+class CourtCase(models.Model):
+    """A criminal case, entered by a facility's staff; parties may be held anywhere in the system."""
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="court_cases",
+        help_text="The facility whose staff entered the case.",
+    )
+    case_number = models.CharField(max_length=64)
+    court = models.CharField(max_length=200)
+    description = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["court", "case_number"], name="court_case_unique_number_per_court"),
+        ]
+        indexes = [models.Index(fields=["facility", "-created_at"]), models.Index(fields=["case_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_number} ({self.court})"
+
+
+class CaseParty(models.Model):
+    class Role(models.TextChoices):
+        DEFENDANT = "defendant", "Defendant"
+        VICTIM = "victim", "Victim"
+        WITNESS = "witness", "Witness"
+
+    case = models.ForeignKey(CourtCase, on_delete=models.PROTECT, related_name="parties")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    name = models.CharField(max_length=200)
+    inmate = models.ForeignKey(
+        "facilities.Inmate", null=True, blank=True, on_delete=models.PROTECT, related_name="case_parties",
+        help_text="The inmate record, where this party is in custody.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "role", "name"]
+        verbose_name_plural = "case parties"
+        indexes = [
+            models.Index(fields=["inmate", "role"], condition=Q(removed_at__isnull=True), name="party_inmate_active"),
+            models.Index(fields=["case", "role"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.get_role_display().lower()} in {self.case.case_number}"
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+
+class PartyNumber(models.Model):
+    party = models.ForeignKey(CaseParty, on_delete=models.CASCADE, related_name="numbers")
+    number = models.CharField(max_length=NUMBER_LENGTH, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["party", "number"], name="party_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+# --------------------------------------------------------------------------- no-contact orders
+
+
+class NoContactOrderQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date):
+        return self.filter(ended_at__isnull=True, starts_on__lte=day).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+        )
+
+
+class NoContactOrder(models.Model):
+    """A court order forbidding an inmate contact with a protected person (and their numbers)."""
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="no_contact_orders",
+        help_text="The facility whose staff entered the order.",
+    )
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="no_contact_orders",
+                               verbose_name="restrained inmate")
+    protected_name = models.CharField(max_length=200, verbose_name="protected person")
+    case = models.ForeignKey(CourtCase, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    court = models.CharField(max_length=200)
+    order_number = models.CharField(max_length=64)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty for an open-ended order.")
+    document_reference = models.CharField(
+        max_length=255, help_text="The signed order this rests on (file reference or docket entry)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When staff recorded the order's end.")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+
+    objects = NoContactOrderQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="nco_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["facility", "-starts_on"]),
+            models.Index(fields=["inmate"], condition=Q(ended_at__isnull=True), name="nco_inmate_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_number} ({self.court})"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The order cannot end before it starts."})
+
+    def is_active(self, day: dt.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return self.ended_at is None and self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+
+class ProtectedNumber(models.Model):
+    order = models.ForeignKey(NoContactOrder, on_delete=models.CASCADE, related_name="numbers")
+    number = models.CharField(max_length=NUMBER_LENGTH, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "number"], name="protected_number_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+# --------------------------------------------------------------------------- blocked numbers
+
+
+class BlockedNumberQuerySet(models.QuerySet):
+    def active(self, at: dt.datetime | None = None):
+        at = at or timezone.now()
+        return self.filter(ended_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+    def applying_to(self, facility_id: int):
+        return self.filter(Q(system_wide=True) | Q(facility_id=facility_id))
+
+
+class BlockedNumber(models.Model):
+    class Reason(models.TextChoices):
+        VICTIM_REQUEST = "victim_request", "Victim's request"
+        CALLED_PARTY_REQUEST = "called_party_request", "Called party's request"
+        INVESTIGATION = "investigation", "Investigation"
+        OTHER = "other", "Other"
+
+    number = models.CharField(max_length=NUMBER_LENGTH)
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="blocked_numbers",
+        help_text="The facility that entered the block (it applies there, or everywhere when system-wide).",
+    )
+    system_wide = models.BooleanField(default=False)
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    note = models.TextField()
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty to block until lifted.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When the block was lifted.")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_note = models.TextField(blank=True)
+
+    objects = BlockedNumberQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="blocked_number_note_required"),
+        ]
+        indexes = [
+            models.Index(fields=["number"], condition=Q(ended_at__isnull=True), name="blocked_number_open"),
+            models.Index(fields=["facility", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        where = "system-wide" if self.system_wide else f"at {self.facility.code}"
+        return f"{self.number} blocked {where}"
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.ended_at is None and self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+
+# --------------------------------------------------------------------------- phone lists
+
+
+class Relationship(models.TextChoices):
+    SPOUSE = "spouse", "Spouse or partner"
+    PARENT = "parent", "Parent"
+    CHILD = "child", "Child"
+    SIBLING = "sibling", "Brother or sister"
+    OTHER_FAMILY = "other_family", "Other family"
+    FRIEND = "friend", "Friend"
+    ATTORNEY = "attorney", "Attorney"
+    EMPLOYER = "employer", "Employer"
+    CLERGY = "clergy", "Clergy"
+    OTHER = "other", "Other"
+
+
+class DecisionReason(models.TextChoices):
+    """The fixed list of reasons for a reviewer's decision (issue 3 §5)."""
+
+    APPROVED = "approved", "Approved"
+    NOT_VERIFIED = "not_verified", "Could not be verified"
+    CO_DEFENDANT = "co_defendant", "Co-defendant"
+    VICTIM_WITNESS = "victim_witness", "Victim or witness"
+    NO_CONTACT_ORDER = "no_contact_order", "No-contact order"
+    BLOCKED_NUMBER = "blocked_number", "Blocked number"
+    LIST_FULL = "list_full", "List full"
+    CALLED_PARTY_REFUSED = "called_party_refused", "Called party refused"
+    SECURITY_CONCERN = "security_concern", "Security concern"
+    OTHER = "other", "Other (see note)"
+
+
+class PhoneListEntry(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        LIVE = "live", "Live"
+        DENIED = "denied", "Denied"
+        SUSPENDED = "suspended", "Suspended"
+        REMOVED = "removed", "Removed"
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "Staff entry (paper form)"
+        KIOSK = "kiosk", "Kiosk request"
+
+    OPEN_STATUSES = (Status.PENDING, Status.LIVE, Status.SUSPENDED)
+
+    ALLOWED = {
+        Status.PENDING: {Status.LIVE, Status.DENIED, Status.REMOVED},
+        Status.LIVE: {Status.SUSPENDED, Status.PENDING, Status.REMOVED},
+        Status.SUSPENDED: {Status.PENDING, Status.DENIED, Status.REMOVED},
+        Status.DENIED: set(),
+        Status.REMOVED: set(),
+    }
+
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="phone_list")
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="phone_list_entries",
+        help_text="The inmate's facility (kept in step on transfer) for the review queue.",
+    )
+    number = models.CharField(max_length=NUMBER_LENGTH)
+    contact_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    legal = models.BooleanField(default=False, help_text="An attorney's number: calls are not monitored.")
+    bar_number = models.CharField(max_length=32, blank=True)
+    bar_state = models.CharField(max_length=2, blank=True)
+    legal_verified_at = models.DateTimeField(null=True, blank=True)
+    legal_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices)
+    requested_by = models.CharField(max_length=150, help_text="The staff member or platform client that entered it.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    has_block = models.BooleanField(default=False, help_text="An open finding of severity block.")
+    has_review = models.BooleanField(default=False, help_text="An open finding of severity review.")
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    went_live_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=32, choices=DecisionReason.choices, blank=True)
+    decision_note = models.TextField(blank=True)
+    screened_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "phone list entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inmate", "number"],
+                condition=Q(status__in=["pending", "live", "suspended"]),
+                name="phone_entry_one_open_per_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="live", legal=True, legal_verified_at__isnull=True),
+                name="phone_entry_legal_live_verified",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["number", "status"], name="phone_entry_number_status"),
+            models.Index(fields=["inmate", "status"], name="phone_entry_inmate_status"),
+            models.Index(
+                fields=["facility", "created_at", "id"], condition=Q(status="pending"), name="phone_entry_queue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.contact_name}) on {self.inmate_id}'s list"
+
+    @property
+    def legal_verified(self) -> bool:
+        return self.legal and self.legal_verified_at is not None
+
+    def can_become(self, status: str) -> bool:
+        return status in self.ALLOWED[self.Status(self.status)]
+
+    def check_transition(self, status: str) -> None:
+        if status == self.status or not self.can_become(status):
+            raise TransitionError(
+                f"A {self.get_status_display().lower()} entry cannot become "
+                f"{self.Status(status).label.lower()}."
+            )
+
+
+class EntryFinding(models.Model):
+    class Kind(models.TextChoices):
+        NO_CONTACT_ORDER = "no_contact_order", "No-contact order"
+        BLOCKED_NUMBER = "blocked_number", "Blocked number"
+        CO_DEFENDANT = "co_defendant", "Co-defendant"
+        VICTIM_WITNESS = "victim_witness", "Victim or witness"
+        SHARED_NUMBER = "shared_number", "Shared number"
+        LIST_FULL = "list_full", "List full"
+        CHANGE_TOO_SOON = "change_too_soon", "Changed too soon"
+        NOT_CALLABLE = "not_callable", "Not callable"
+
+    class Severity(models.TextChoices):
+        BLOCK = "block", "Block"
+        REVIEW = "review", "Review"
+
+    entry = models.ForeignKey(PhoneListEntry, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    reference = models.CharField(max_length=255, blank=True, help_text="Case number, order number, other inmate…")
+    message = models.TextField()
+    found_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True, help_text="When a later screening no longer found it.")
+
+    class Meta:
+        ordering = ["found_at", "id"]
+        indexes = [
+            models.Index(fields=["entry"], condition=Q(cleared_at__isnull=True), name="finding_entry_open"),
+            models.Index(fields=["kind"], condition=Q(cleared_at__isnull=True), name="finding_kind_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.severity}) {self.reference}"
+
+    @property
+    def open(self) -> bool:
+        return self.cleared_at is None
+
+
+class EntryTransition(models.Model):
+    """Append-only: every change of an entry's status, with who, when and why."""
+
+    entry = models.ForeignKey(PhoneListEntry, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=PhoneListEntry.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=PhoneListEntry.Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    reason = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["entry", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status} by {self.actor_label}"
