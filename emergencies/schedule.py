@@ -3,4 +3,7 @@
 Plain data only: this module is imported by the settings.
 """
 
-BEAT: dict = {}
+BEAT: dict = {
+    "emergencies-escalate-overdue": {"task": "emergencies.escalate_overdue", "schedule": 300.0},
+    "emergencies-expire-windows": {"task": "emergencies.expire_windows", "schedule": 300.0},
+}

@@ -1,0 +1,19 @@
+from django.db import migrations
+
+from facilities.roles_setup import grant
+
+
+def roles(apps, schema_editor):
+    grant(
+        apps,
+        "emergencies",
+        {
+            "Staff": {"emergencyrequest": ("view", "add"), "emergencyrequestevent": ("view", "add")},
+            "Warden": {"emergencyrequest": ("view", "add", "change"), "emergencyrequestevent": ("view", "add")},
+        },
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("emergencies", "0001_initial"), ("facilities", "0002_roles")]
+    operations = [migrations.RunPython(roles, migrations.RunPython.noop)]
