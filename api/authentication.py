@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -30,7 +31,8 @@ class PlatformTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 300:
             PlatformClient.objects.filter(pk=client.pk).update(last_used_at=now)
-        return client, client
+        # request.user stays anonymous (a client is no staff user); request.auth is the client.
+        return AnonymousUser(), client
 
     def authenticate_header(self, request):
         return self.keyword

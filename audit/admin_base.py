@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.html import strip_tags
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -64,7 +65,7 @@ class ScopedReadOnlyAdmin(SimpleHistoryAdmin):
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
         fields = [f for f in changelist.list_display if f not in ("action_checkbox",)]
-        header = [strip_tags(str(label_for_field(f, self.model, self))) for f in fields]
+        header = [capfirst(strip_tags(str(label_for_field(f, self.model, self)))) for f in fields]
         opts = self.model._meta
         audit_record(
             action="csv_export", actor=request.user,

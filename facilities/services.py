@@ -112,6 +112,7 @@ def inmate_book(
             admitted_on=admitted_on,
         )
     inmate.full_clean(validate_unique=False)
+    inmate._change_reason = f"booked ({_actor_label(actor)})"
     try:
         with transaction.atomic():
             inmate.save()
@@ -158,7 +159,7 @@ def inmate_transfer(
     else:
         inmate.facility = to_facility
         inmate.housing_unit = housing_unit
-    inmate._change_reason = reason or "transfer"
+    inmate._change_reason = f"{reason or 'transfer'} ({_actor_label(actor)})"
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.TRANSFERRED, from_facility=from_facility, to_facility=to_facility,
@@ -182,7 +183,7 @@ def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: 
         raise RosterError("invalid_date", "The release date is before the admission date.", status=400)
     inmate.status = Inmate.Status.RELEASED
     inmate.released_on = released_on
-    inmate._change_reason = reason or "release"
+    inmate._change_reason = f"{reason or 'release'} ({_actor_label(actor)})"
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.RELEASED, from_facility=inmate.facility, occurred_on=released_on,

@@ -151,8 +151,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 from approvals.schedule import BEAT as _approvals_beat  # noqa: E402
 from calls.schedule import BEAT as _calls_beat  # noqa: E402
 from emergencies.schedule import BEAT as _emergencies_beat  # noqa: E402
+from facilities.schedule import BEAT as _facilities_beat  # noqa: E402
 
-CELERY_BEAT_SCHEDULE: dict = {**_approvals_beat, **_calls_beat, **_emergencies_beat}
+CELERY_BEAT_SCHEDULE: dict = {**_facilities_beat, **_approvals_beat, **_calls_beat, **_emergencies_beat}
 
 LOGGING = {
     "version": 1,
