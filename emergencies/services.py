@@ -62,7 +62,7 @@ def _log(
 def _finding_dict(finding: Any) -> dict[str, str]:
     get = finding.get if isinstance(finding, dict) else (lambda k, d="": getattr(finding, k, d))
     return {
-        "code": str(get("code", "") or ""),
+        "code": str(get("code", "") or get("kind", "") or ""),
         "severity": str(get("severity", "") or ""),
         "message": str(get("message", "") or ""),
         "reference": str(get("reference", "") or ""),
@@ -236,7 +236,7 @@ def emergency_request_message_only(
         raise EmergencyError("delivered_in_future", "The message cannot have been passed on in the future.")
     with transaction.atomic():
         req = _lock_open(request_id, actor)
-        if delivered_at < req.received_at:
+        if delivered_at < req.received_at - dt.timedelta(minutes=5):
             raise EmergencyError("delivered_before_request", "The message cannot have been passed on before the request came in.")
         blockers = _blockers(_rescreen(req), MESSAGE_BLOCKERS)
         if blockers:

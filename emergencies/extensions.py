@@ -1,0 +1,46 @@
+"""What the emergencies app adds to the facility pages (registered in EmergenciesConfig.ready)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from facilities.extensions import DashboardCard, InmateSection, NavLink
+from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
+
+from . import selectors
+
+
+def dashboard_cards(*, facility, user) -> list[DashboardCard]:
+    counts = selectors.emergency_counts(facility=facility)
+    url = reverse("emergency-list", kwargs={"code": facility.code})
+    return [
+        DashboardCard(
+            label="open emergency requests", count=counts["open"], url=url,
+            note="waiting for a warden" if counts["open"] else "", alert=bool(counts["open"]), order=20,
+        ),
+        DashboardCard(
+            label="escalated emergency requests", count=counts["escalated"], url=f"{url}?status=open&escalated=true",
+            note="undecided past the escalation time" if counts["escalated"] else "",
+            alert=bool(counts["escalated"]), order=21,
+        ),
+    ]
+
+
+def nav_links(*, facility, user) -> list[NavLink]:
+    links = [NavLink("Emergency requests", reverse("emergency-list", kwargs={"code": facility.code}), order=40)]
+    if roles_at(user, facility) & STAFF_ROLES:
+        links.append(NavLink("Log an emergency", reverse("emergency-new", kwargs={"code": facility.code}), order=41))
+    return links
+
+
+def inmate_section(*, request, inmate) -> InmateSection | None:
+    held = roles_at(request.user, inmate.facility_id)
+    return InmateSection(
+        template="emergencies/_inmate_section.html",
+        context={
+            "emergency_requests": selectors.emergency_requests_for_inmate(inmate=inmate),
+            "can_log_emergency": bool(held & STAFF_ROLES) and inmate.in_custody,
+            "is_emergency_warden": bool(held & WARDEN_ROLES),
+        },
+        order=40,
+    )

@@ -1,0 +1,20 @@
+from django import template
+
+from approvals.numbers import display_number
+
+register = template.Library()
+
+
+@register.filter
+def phone(value: str) -> str:
+    return display_number(value) if value else ""
+
+
+@register.filter
+def finding_label(code: str) -> str:
+    from approvals.models import EntryFinding
+
+    try:
+        return EntryFinding.Kind(code).label
+    except ValueError:
+        return code.replace("_", " ").capitalize()
