@@ -15,4 +15,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_out": str(_broker_dir / "out"),
     "processed_folder": str(_broker_dir / "processed"),
     "store_processed": False,
+    "polling_interval": 0.5,
 }
