@@ -1,5 +1,11 @@
 """Platform API endpoints of the approvals app, mounted under /api/v1/ by config/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("phone-list/requests", api.ListRequestView.as_view(), name="api-phone-list-request"),
+    path("facilities/<str:code>/inmates/<str:register_number>/phone-list", api.PhoneListView.as_view(),
+         name="api-phone-list"),
+]

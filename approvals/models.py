@@ -229,6 +229,9 @@ class BlockedNumber(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     end_note = models.TextField(blank=True)
+    end_paperwork = models.CharField(
+        max_length=255, blank=True, help_text="Court or prosecutor paperwork lifting a victim's block."
+    )
 
     objects = BlockedNumberQuerySet.as_manager()
     history = HistoricalRecords()

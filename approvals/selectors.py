@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
-from .models import BlockedNumber, PhoneListEntry, ProtectedNumber
+from facilities.scoping import facility_ids_for_user, scope_for_user
+
+from .models import BlockedNumber, CourtCase, EntryFinding, NoContactOrder, PhoneListEntry, ProtectedNumber
 
 NO_CONTACT_ORDER = "no_contact_order"
 BLOCKED_NUMBER = "blocked_number"
@@ -53,3 +57,78 @@ def call_screening(*, inmate, number: str) -> CallScreening:
 def active_block_codes(*, inmate, number: str) -> list[str]:
     """Only the block codes of ``call_screening`` (2 queries)."""
     return call_screening(inmate=inmate, number=number).block_codes
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def queue_entries(*, user, facility) -> QuerySet[PhoneListEntry]:
+    """The facility's entries for the review queue, oldest first, with what the page shows."""
+    qs = PhoneListEntry.objects.filter(facility=facility)
+    return (
+        scope_for_user(qs, user)
+        .select_related("inmate")
+        .prefetch_related(Prefetch("findings", queryset=EntryFinding.objects.filter(cleared_at__isnull=True),
+                                   to_attr="open_findings"))
+        .order_by("created_at", "id")
+    )
+
+
+def queue_counts(*, facility, review_target_days: int) -> dict[str, int]:
+    overdue_before = timezone.now() - dt.timedelta(days=review_target_days)
+    pending = Q(status=PhoneListEntry.Status.PENDING)
+    return PhoneListEntry.objects.filter(facility=facility, status__in=[
+        PhoneListEntry.Status.PENDING, PhoneListEntry.Status.SUSPENDED]).aggregate(
+        pending=Count("id", filter=pending),
+        overdue=Count("id", filter=pending & Q(created_at__lt=overdue_before)),
+        flagged=Count("id", filter=pending & Q(has_review=True)),
+        blocked=Count("id", filter=pending & Q(has_block=True)),
+        legal=Count("id", filter=pending & Q(legal=True)),
+        suspended=Count("id", filter=Q(status=PhoneListEntry.Status.SUSPENDED)),
+    )
+
+
+def inmate_phone_list(*, inmate) -> list[PhoneListEntry]:
+    """The inmate's list: open entries first, then the last closed ones, with their open findings."""
+    return list(
+        PhoneListEntry.objects.filter(inmate=inmate)
+        .prefetch_related(Prefetch("findings", queryset=EntryFinding.objects.filter(cleared_at__isnull=True),
+                                   to_attr="open_findings"))
+        .annotate(closed=Case(When(status__in=PhoneListEntry.OPEN_STATUSES, then=0), default=1))
+        .order_by("closed", "contact_name", "-id")[:200]
+    )
+
+
+def list_size_used(entries: list[PhoneListEntry], *, policy) -> int:
+    counted = (PhoneListEntry.Status.PENDING, PhoneListEntry.Status.LIVE)
+    return sum(1 for e in entries if e.status in counted and not (e.legal and policy.legal_counted_separately))
+
+
+def live_numbers(*, inmate) -> QuerySet[PhoneListEntry]:
+    return PhoneListEntry.objects.filter(inmate=inmate, status=PhoneListEntry.Status.LIVE).order_by(
+        "contact_name", "id"
+    )
+
+
+def orders_for(*, user, facility) -> QuerySet[NoContactOrder]:
+    return (
+        scope_for_user(NoContactOrder.objects.filter(facility=facility), user)
+        .select_related("inmate", "case")
+        .prefetch_related("numbers")
+    )
+
+
+def cases_for(*, user, facility) -> QuerySet[CourtCase]:
+    return scope_for_user(CourtCase.objects.filter(facility=facility), user).annotate(
+        party_count=Count("parties", filter=Q(parties__removed_at__isnull=True))
+    )
+
+
+def blocks_for(*, user, facility) -> QuerySet[BlockedNumber]:
+    """Blocks entered here and system-wide blocks entered anywhere (those apply here too)."""
+    ids = facility_ids_for_user(user)
+    if ids is not None and facility.pk not in ids:
+        return BlockedNumber.objects.none()
+    return BlockedNumber.objects.filter(Q(facility=facility) | Q(system_wide=True)).select_related(
+        "facility", "created_by", "ended_by"
+    )

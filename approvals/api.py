@@ -1,0 +1,99 @@
+"""Kiosk requests and the live list, for the telephone platform (domain.md §7)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import ApiError
+from api.scoping import facility_for_client, inmate_for_client
+from api.serializers import ErrorSerializer
+
+from . import selectors, services
+from .models import EntryFinding, PhoneListEntry, Relationship
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+          409: ErrorSerializer}
+
+
+class ListRequestSerializer(serializers.Serializer):
+    facility = serializers.CharField(max_length=32)
+    register_number = serializers.CharField(max_length=32)
+    number = serializers.CharField(max_length=40, help_text="Any usual format; US is the default region.")
+    contact_name = serializers.CharField(max_length=200)
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+    legal = serializers.BooleanField(required=False, default=False)
+    bar_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    bar_state = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntryFinding
+        fields = ["kind", "severity", "reference", "message"]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    findings = serializers.SerializerMethodField()
+    facility = serializers.CharField(source="facility.code")
+    register_number = serializers.CharField(source="inmate.register_number")
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = PhoneListEntry
+        fields = ["id", "facility", "register_number", "number", "contact_name", "relationship", "legal", "status",
+                  "status_label", "decision_reason", "findings", "created_at"]
+
+    @extend_schema(responses=FindingSerializer(many=True))
+    def get_findings(self, obj) -> list[dict]:
+        rows = obj.findings.filter(cleared_at__isnull=True).order_by("id")
+        return FindingSerializer(rows, many=True).data
+
+
+class LiveNumberSerializer(serializers.ModelSerializer):
+    live_since = serializers.DateTimeField(source="went_live_at")
+
+    class Meta:
+        model = PhoneListEntry
+        fields = ["number", "contact_name", "relationship", "legal", "live_since"]
+
+
+class PhoneListSerializer(serializers.Serializer):
+    facility = serializers.CharField()
+    register_number = serializers.CharField()
+    numbers = LiveNumberSerializer(many=True)
+
+
+class ListRequestView(APIView):
+    @extend_schema(
+        request=ListRequestSerializer, responses={201: EntrySerializer, **ERRORS}, tags=["phone lists"],
+        summary="Forward a number an inmate requested at the kiosk",
+        description="The number is normalised and screened. The response gives the entry's status "
+                    "(live, pending, denied) and every finding. Errors: unknown_facility, unknown_inmate, "
+                    "not_in_custody, invalid_number, toll_free, premium_rate, already_on_list, invalid_input.",
+    )
+    def post(self, request):
+        serializer = ListRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        facility = facility_for_client(request.auth, data.pop("facility"))
+        inmate = inmate_for_client(request.auth, facility, data.pop("register_number"))
+        try:
+            entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.KIOSK, actor=request.auth, **data)
+        except services.EntryError as exc:
+            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+        entry = PhoneListEntry.objects.select_related("facility", "inmate").get(pk=entry.pk)
+        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class PhoneListView(APIView):
+    @extend_schema(responses={200: PhoneListSerializer, **ERRORS}, tags=["phone lists"],
+                   summary="The inmate's live numbers")
+    def get(self, request, code: str, register_number: str):
+        facility = facility_for_client(request.auth, code)
+        inmate = inmate_for_client(request.auth, facility, register_number)
+        numbers = selectors.live_numbers(inmate=inmate)
+        return Response(PhoneListSerializer(
+            {"facility": facility.code, "register_number": inmate.register_number, "numbers": numbers}).data)

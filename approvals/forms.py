@@ -1,0 +1,143 @@
+"""Forms of the staff pages. Services do the checking; forms collect input and show field errors."""
+
+from __future__ import annotations
+
+from django import forms
+
+from facilities.models import Inmate
+
+from .models import BlockedNumber, CaseParty, DecisionReason, Relationship
+
+NUMBERS_HELP = "One number per line (any usual format; US numbers without a country code)."
+
+
+def split_numbers(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+class EntryAddForm(forms.Form):
+    number = forms.CharField(max_length=40, label="Telephone number")
+    contact_name = forms.CharField(max_length=200, label="Contact's name")
+    relationship = forms.ChoiceField(choices=[("", "— choose —"), *Relationship.choices])
+    legal = forms.BooleanField(required=False, label="Attorney (legal calls, not monitored)")
+    bar_number = forms.CharField(max_length=32, required=False, label="Bar number")
+    bar_state = forms.CharField(max_length=2, required=False, label="Bar state (two letters)")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("deny", "Deny")], widget=forms.RadioSelect)
+    reason = forms.ChoiceField(
+        choices=[("", "— reason for a denial —"), *[c for c in DecisionReason.choices if c[0] != "approved"]],
+        required=False,
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           help_text="Required to approve a flagged number, and for “Other”.")
+    legal_verified = forms.BooleanField(required=False, label="I verified the attorney's bar number")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "deny" and not data.get("reason"):
+            self.add_error("reason", "Choose the reason for the denial.")
+        return data
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+
+
+class CaseForm(forms.Form):
+    case_number = forms.CharField(max_length=64)
+    court = forms.CharField(max_length=200)
+    description = forms.CharField(max_length=255, required=False)
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(choices=[("", "— choose —"), *CaseParty.Role.choices])
+    name = forms.CharField(max_length=200)
+    register_number = forms.CharField(
+        max_length=32, required=False, label="Register number (if in custody here)",
+    )
+    numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=NUMBERS_HELP)
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_register_number(self):
+        value = self.cleaned_data["register_number"].strip()
+        if not value:
+            return None
+        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
+        if inmate is None:
+            raise forms.ValidationError(f"No inmate {value} at this facility.")
+        return inmate
+
+
+class PartyNumbersForm(forms.Form):
+    numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=NUMBERS_HELP)
+    reason = forms.CharField(max_length=255)
+
+
+class OrderForm(forms.Form):
+    register_number = forms.CharField(max_length=32, label="Restrained inmate (register number)")
+    protected_name = forms.CharField(max_length=200, label="Protected person")
+    numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text=NUMBERS_HELP,
+                              label="Protected person's numbers")
+    court = forms.CharField(max_length=200)
+    order_number = forms.CharField(max_length=64)
+    case_number = forms.CharField(max_length=64, required=False, label="Case number (if recorded here)")
+    starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False,
+                              help_text="Leave empty for an open-ended order.")
+    document_reference = forms.CharField(max_length=255, label="Document the order rests on")
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_register_number(self):
+        value = self.cleaned_data["register_number"].strip()
+        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
+        if inmate is None:
+            raise forms.ValidationError(f"No inmate {value} at this facility.")
+        return inmate
+
+    def clean_case_number(self):
+        from .models import CourtCase
+
+        value = self.cleaned_data["case_number"].strip()
+        if not value:
+            return None
+        case = CourtCase.objects.filter(facility=self.facility, case_number__iexact=value).first()
+        if case is None:
+            raise forms.ValidationError(f"No case {value} recorded at this facility.")
+        return case
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The order cannot end before it starts.")
+        return data
+
+
+class OrderChangeForm(forms.Form):
+    numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text=NUMBERS_HELP,
+                              label="Protected person's numbers")
+    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False,
+                              help_text="Leave empty for an open-ended order.")
+    reason = forms.CharField(max_length=255)
+
+
+class BlockForm(forms.Form):
+    number = forms.CharField(max_length=40, label="Telephone number")
+    reason = forms.ChoiceField(choices=[("", "— choose —"), *BlockedNumber.Reason.choices])
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Always required.")
+    system_wide = forms.BooleanField(required=False, label="Block at every facility (wardens only)")
+    ends_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                  help_text="Leave empty to block until lifted.")
+
+
+class BlockEndForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why the block is lifted")
+    paperwork = forms.CharField(max_length=255, required=False,
+                                label="Court or prosecutor paperwork (required for a victim's block)")

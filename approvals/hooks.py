@@ -1,0 +1,58 @@
+"""What the approvals app plugs into the shared facility pages (registered in apps.py)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from facilities.extensions import DashboardCard, InmateSection, NavLink
+from facilities.models import CallingPolicy
+from facilities.scoping import STAFF_ROLES, roles_at
+
+from . import selectors
+
+
+def dashboard_cards(*, facility, user) -> list[DashboardCard]:
+    policy = CallingPolicy.objects.get(facility=facility)
+    counts = selectors.queue_counts(facility=facility, review_target_days=policy.review_target_days)
+    url = reverse("approvals-queue", args=[facility.code])
+    return [
+        DashboardCard(label="phone-list numbers waiting for review", count=counts["pending"], url=url,
+                      note=f"{counts['flagged']} flagged by screening", order=20),
+        DashboardCard(label=f"reviews past the {policy.review_target_days}-day target", count=counts["overdue"],
+                      url=f"{url}?age=overdue", alert=counts["overdue"] > 0, order=21),
+    ]
+
+
+def nav_links(*, facility, user) -> list[NavLink]:
+    code = facility.code
+    return [
+        NavLink("Phone-list review", reverse("approvals-queue", args=[code]), order=20),
+        NavLink("No-contact orders", reverse("approvals-orders", args=[code]), order=21),
+        NavLink("Court cases", reverse("approvals-cases", args=[code]), order=22),
+        NavLink("Blocked numbers", reverse("approvals-blocks", args=[code]), order=23),
+    ]
+
+
+def inmate_section(*, request, inmate) -> InmateSection:
+    from .forms import EntryAddForm
+
+    policy = CallingPolicy.objects.get(facility_id=inmate.facility_id)
+    entries = selectors.inmate_phone_list(inmate=inmate)
+    can_change = bool(roles_at(request.user, inmate.facility_id) & STAFF_ROLES)
+    return InmateSection(
+        template="approvals/inmate_section.html",
+        context={
+            "phone_entries": entries,
+            "phone_policy": policy,
+            "phone_list_used": selectors.list_size_used(entries, policy=policy),
+            "phone_add_form": EntryAddForm() if can_change and inmate.in_custody else None,
+            "phone_can_change": can_change,
+        },
+        order=20,
+    )
+
+
+def on_transfer(sender, inmate, **kwargs) -> None:
+    from .services import entries_follow_transfer
+
+    entries_follow_transfer(inmate=inmate)

@@ -1,0 +1,583 @@
+"""Writes of the approvals app: phone-list entries, their decisions, and what screening knows.
+
+Every decision records who, when and why on the record, in the entry's transition log and in the
+audit trail. Adding or changing an order, a block or a case party queues a re-screening of the
+entries carrying its numbers once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import actor_label_for, audit_record
+from facilities.models import CallingPolicy, Facility, Inmate
+from facilities.scoping import WARDEN_ROLES, roles_at
+
+from .models import (
+    BlockedNumber,
+    CaseParty,
+    CourtCase,
+    DecisionReason,
+    EntryFinding,
+    EntryTransition,
+    NoContactOrder,
+    PartyNumber,
+    PhoneListEntry,
+    ProtectedNumber,
+    Relationship,
+    TransitionError,
+)
+from .numbers import NumberNotCallable, display_number, normalize_number
+from .screening import BLOCK, REVIEW, ScreenFinding, screen_number
+
+Status = PhoneListEntry.Status
+
+
+class EntryError(Exception):
+    """A phone-list request or decision that cannot be made. ``code`` is stable (API), ``message`` plain."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+class AlreadyDecided(EntryError):
+    """Another reviewer decided the entry first; ``entry`` carries who and when."""
+
+    def __init__(self, entry: PhoneListEntry):
+        who = entry.decided_by.get_full_name() or entry.decided_by.get_username() if entry.decided_by else "screening"
+        when = timezone.localtime(entry.decided_at or entry.status_changed_at).strftime("%Y-%m-%d %H:%M")
+        super().__init__(
+            "already_decided",
+            f"This entry was already {entry.get_status_display().lower()} by {who} at {when}; nothing was changed.",
+            status=409,
+        )
+        self.entry = entry
+        self.decided_by_label = who
+
+
+def _user(actor):
+    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
+
+
+def _normalize(raw: str, *, field: str = "number") -> str:
+    try:
+        return normalize_number(raw)
+    except NumberNotCallable as exc:
+        raise EntryError(exc.code, exc.message, field=field) from None
+
+
+def _normalize_many(raws: Iterable[str], *, field: str = "numbers") -> list[str]:
+    out: list[str] = []
+    for raw in raws:
+        if raw and raw.strip():
+            number = _normalize(raw, field=field)
+            if number not in out:
+                out.append(number)
+    return out
+
+
+def _require(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise EntryError("invalid_input", message, field=field)
+    return value
+
+
+# --------------------------------------------------------------------------- entries: transitions & findings
+
+
+def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note: str = "", decided: bool = False):
+    entry.check_transition(to)
+    now = timezone.now()
+    EntryTransition.objects.create(
+        entry=entry, from_status=entry.status, to_status=to, at=now, actor=_user(actor),
+        actor_label=actor_label_for(actor)[:150], reason=reason[:32], note=note,
+    )
+    entry.status = to
+    entry.status_changed_at = now
+    if to == Status.LIVE:
+        entry.went_live_at = now
+    if decided:
+        entry.decided_at = now
+        entry.decided_by = _user(actor)
+        entry.decision_reason = reason if reason in DecisionReason.values else DecisionReason.OTHER
+        entry.decision_note = note
+    entry._change_reason = f"{to}: {reason} {note}".strip()[:100]
+
+
+def _store_findings(entry: PhoneListEntry, findings: list[ScreenFinding]) -> tuple[list[ScreenFinding], list]:
+    """Make the entry's open findings equal ``findings``: returns (new ones, cleared ones)."""
+    now = timezone.now()
+    open_rows = list(entry.findings.filter(cleared_at__isnull=True)) if entry.pk else []
+    have = {(f.kind, f.reference): f for f in open_rows}
+    want = {(f.kind, f.reference): f for f in findings}
+    new = [f for key, f in want.items() if key not in have]
+    cleared = [row for key, row in have.items() if key not in want]
+    EntryFinding.objects.bulk_create(
+        EntryFinding(entry=entry, kind=f.kind, severity=f.severity, reference=f.reference[:255], message=f.message,
+                     found_at=now)
+        for f in new
+    )
+    if cleared:
+        EntryFinding.objects.filter(pk__in=[r.pk for r in cleared]).update(cleared_at=now)
+    entry.has_block = any(f.severity == BLOCK for f in findings)
+    entry.has_review = any(f.severity == REVIEW for f in findings)
+    entry.screened_at = now
+    return new, cleared
+
+
+_AUTO_DENY_REASON = {
+    EntryFinding.Kind.NO_CONTACT_ORDER: DecisionReason.NO_CONTACT_ORDER,
+    EntryFinding.Kind.BLOCKED_NUMBER: DecisionReason.BLOCKED_NUMBER,
+    EntryFinding.Kind.LIST_FULL: DecisionReason.LIST_FULL,
+}
+
+
+def _lock_inmate(inmate: Inmate) -> Inmate:
+    return Inmate.objects.select_for_update().select_related("facility").get(pk=inmate.pk)
+
+
+@transaction.atomic
+def entry_add(
+    *,
+    inmate: Inmate,
+    number: str,
+    contact_name: str,
+    relationship: str,
+    source: str,
+    actor,
+    legal: bool = False,
+    bar_number: str = "",
+    bar_state: str = "",
+) -> PhoneListEntry:
+    """A new number on ``inmate``'s list, from a paper form (``source="staff"``) or the kiosk.
+
+    The number is normalised (invalid, toll-free and premium numbers are refused) and screened:
+    a block finding denies it at once, a review finding (or an unverified attorney number) sends it
+    to the queue, a clean entry goes live where the list is self-managed and waits otherwise.
+    """
+    number = _normalize(number)
+    contact_name = _require(contact_name, "contact_name", "Enter the contact's name.")
+    if relationship not in Relationship.values:
+        raise EntryError("invalid_input", "Choose the contact's relationship from the list.", field="relationship")
+    if source not in PhoneListEntry.Source.values:
+        raise EntryError("invalid_input", "Unknown source.", field="source")
+    legal = bool(legal) or relationship == Relationship.ATTORNEY
+    bar_number, bar_state = (bar_number or "").strip(), (bar_state or "").strip().upper()
+    if legal:
+        _require(bar_number, "bar_number", "An attorney's number needs the bar number.")
+        if len(bar_state) != 2 or not bar_state.isalpha():
+            raise EntryError("invalid_input", "Give the bar's state as two letters, e.g. TX.", field="bar_state")
+    inmate = _lock_inmate(inmate)  # serialises list-size checks for this inmate
+    if not inmate.in_custody:
+        raise EntryError("not_in_custody", f"{inmate.register_number} is not in custody.", status=409)
+    if PhoneListEntry.objects.filter(inmate=inmate, number=number, status__in=PhoneListEntry.OPEN_STATUSES).exists():
+        raise EntryError(
+            "already_on_list", f"{display_number(number)} is already on this inmate's list.", status=409,
+            field="number",
+        )
+    policy = CallingPolicy.objects.select_related("facility").get(facility_id=inmate.facility_id)
+    findings = screen_number(inmate=inmate, number=number, legal=legal, purpose="list", policy=policy)
+    now = timezone.now()
+    entry = PhoneListEntry(
+        inmate=inmate, facility_id=inmate.facility_id, number=number, contact_name=contact_name,
+        relationship=relationship, legal=legal, bar_number=bar_number if legal else "",
+        bar_state=bar_state if legal else "", source=source, requested_by=actor_label_for(actor)[:150],
+        status=Status.PENDING, created_at=now, status_changed_at=now,
+    )
+    entry._change_reason = f"added ({source})"
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        raise EntryError("already_on_list", f"{display_number(number)} is already on this inmate's list.",
+                         status=409, field="number") from None
+    EntryTransition.objects.create(entry=entry, from_status="", to_status=Status.PENDING, at=now, actor=_user(actor),
+                                   actor_label=actor_label_for(actor)[:150], reason="requested", note=source)
+    _store_findings(entry, findings)
+    blocks = [f for f in findings if f.severity == BLOCK]
+    if blocks:
+        first = blocks[0]
+        reason = _AUTO_DENY_REASON.get(first.kind, DecisionReason.OTHER)
+        _transition(entry, Status.DENIED, actor="screening", reason=reason, note=first.message, decided=True)
+    elif not entry.has_review and not legal and not policy.staff_review:
+        _transition(entry, Status.LIVE, actor="screening", reason="clean", note="Self-managed list: clean number.")
+    entry.save()
+    audit_record(
+        action="phone_entry_added", actor=actor, facility=inmate.facility, target=entry,
+        data={"number": number, "source": source, "status": entry.status,
+              "findings": [{"kind": f.kind, "severity": f.severity, "reference": f.reference} for f in findings]},
+    )
+    return entry
+
+
+def _lock_entry(entry: PhoneListEntry) -> PhoneListEntry:
+    return (
+        PhoneListEntry.objects.select_for_update(of=("self",))
+        .select_related("inmate", "facility", "decided_by")
+        .get(pk=entry.pk)
+    )
+
+
+@transaction.atomic
+def entry_approve(*, entry: PhoneListEntry, actor, note: str = "", legal_verified: bool = False) -> PhoneListEntry:
+    """Put a pending entry live. Refused with a block finding; a review finding needs a warden and a note;
+    an attorney's number needs the approver to confirm they verified the bar number."""
+    entry = _lock_entry(entry)
+    if entry.status != Status.PENDING:
+        raise AlreadyDecided(entry)
+    note = (note or "").strip()
+    if entry.has_block:
+        raise EntryError("has_block", "This number has a block finding and cannot be approved.", status=409)
+    if entry.has_review:
+        if not (roles_at(actor, entry.facility_id) & WARDEN_ROLES):
+            raise EntryError(
+                "warden_required", "Screening flagged this number: only a warden may approve it.", status=403
+            )
+        if not note:
+            raise EntryError("note_required", "Approving a flagged number needs a note.", field="note")
+    if entry.legal and entry.legal_verified_at is None:
+        if not legal_verified:
+            raise EntryError(
+                "legal_not_verified",
+                f"Confirm that you verified bar number {entry.bar_number} ({entry.bar_state}) before approving.",
+                field="legal_verified",
+            )
+        entry.legal_verified_at = timezone.now()
+        entry.legal_verified_by = _user(actor)
+    _transition(entry, Status.LIVE, actor=actor, reason=DecisionReason.APPROVED, note=note, decided=True)
+    entry.save()
+    audit_record(action="phone_entry_approved", actor=actor, facility=entry.facility, target=entry, reason=note,
+                 data={"number": entry.number, "legal_verified": entry.legal_verified})
+    return entry
+
+
+@transaction.atomic
+def entry_deny(*, entry: PhoneListEntry, actor, reason: str, note: str = "") -> PhoneListEntry:
+    entry = _lock_entry(entry)
+    if entry.status not in (Status.PENDING, Status.SUSPENDED):
+        raise AlreadyDecided(entry)
+    note = (note or "").strip()
+    if reason not in DecisionReason.values or reason == DecisionReason.APPROVED:
+        raise EntryError("invalid_reason", "Choose a reason for the denial from the list.", field="reason")
+    if reason == DecisionReason.OTHER and not note:
+        raise EntryError("note_required", "“Other” needs a note saying why.", field="note")
+    _transition(entry, Status.DENIED, actor=actor, reason=reason, note=note, decided=True)
+    entry.save()
+    audit_record(action="phone_entry_denied", actor=actor, facility=entry.facility, target=entry,
+                 reason=note or DecisionReason(reason).label, data={"number": entry.number, "reason": reason})
+    return entry
+
+
+@transaction.atomic
+def entry_remove(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
+    entry = _lock_entry(entry)
+    note = _require(note, "note", "Say why the number is removed.")
+    try:
+        _transition(entry, Status.REMOVED, actor=actor, reason="removed", note=note)
+    except TransitionError as exc:
+        raise EntryError("illegal_transition", exc.message, status=409) from None
+    entry.save()
+    audit_record(action="phone_entry_removed", actor=actor, facility=entry.facility, target=entry, reason=note,
+                 data={"number": entry.number})
+    return entry
+
+
+@transaction.atomic
+def entry_suspend(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
+    entry = _lock_entry(entry)
+    note = _require(note, "note", "Say why the number is suspended.")
+    if entry.status != Status.LIVE:
+        raise EntryError("illegal_transition", f"Only a live number can be suspended; this one is "
+                         f"{entry.get_status_display().lower()}.", status=409)
+    _transition(entry, Status.SUSPENDED, actor=actor, reason="suspended", note=note)
+    entry.save()
+    audit_record(action="phone_entry_suspended", actor=actor, facility=entry.facility, target=entry, reason=note,
+                 data={"number": entry.number})
+    return entry
+
+
+@transaction.atomic
+def entry_rescreen(*, entry_id: int) -> PhoneListEntry | None:
+    """Screen an open entry again and act on what changed (domain.md §3):
+    a live entry with a new block finding is suspended, one with a new review finding returns to the
+    queue; a suspended entry whose blocks are gone returns to the queue. Nothing goes live by itself."""
+    entry = (
+        PhoneListEntry.objects.select_for_update(of=("self",)).select_related("inmate", "facility")
+        .filter(pk=entry_id, status__in=PhoneListEntry.OPEN_STATUSES).first()
+    )
+    if entry is None:
+        return None
+    findings = screen_number(inmate=entry.inmate, number=entry.number, legal=entry.legal, purpose="rescreen",
+                             exclude_entry_id=entry.pk)
+    new, cleared = _store_findings(entry, findings)
+    new_block = [f for f in new if f.severity == BLOCK]
+    new_review = [f for f in new if f.severity == REVIEW]
+    action = None
+    if entry.status == Status.LIVE and new_block:
+        _transition(entry, Status.SUSPENDED, actor="screening", reason=new_block[0].kind, note=new_block[0].message)
+        action = "phone_entry_suspended"
+    elif entry.status == Status.LIVE and new_review:
+        _transition(entry, Status.PENDING, actor="screening", reason=new_review[0].kind, note=new_review[0].message)
+        action = "phone_entry_returned_to_queue"
+    elif entry.status == Status.SUSPENDED and not entry.has_block and any(c.severity == BLOCK for c in cleared):
+        _transition(entry, Status.PENDING, actor="screening", reason="block_lifted",
+                    note="The block on this number ended; review it again.")
+        action = "phone_entry_returned_to_queue"
+    entry.save()
+    if action or new or cleared:
+        audit_record(
+            action=action or "phone_entry_rescreened", actor="screening", facility=entry.facility, target=entry,
+            data={"new": [f"{f.kind}:{f.reference}" for f in new], "cleared": [f"{c.kind}:{c.reference}" for c in cleared],
+                  "status": entry.status},
+        )
+    return entry
+
+
+def rescreen_entries_for(*, numbers: Iterable[str], inmate_ids: Iterable[int] | None = None,
+                         facility_id: int | None = None) -> int:
+    """Re-screen every open entry carrying one of ``numbers`` (optionally limited). Returns how many."""
+    numbers = list(set(numbers))
+    if not numbers:
+        return 0
+    qs = PhoneListEntry.objects.filter(number__in=numbers, status__in=PhoneListEntry.OPEN_STATUSES)
+    if inmate_ids is not None:
+        qs = qs.filter(inmate_id__in=list(inmate_ids))
+    if facility_id is not None:
+        qs = qs.filter(facility_id=facility_id)
+    ids = list(qs.values_list("pk", flat=True))
+    for pk in ids:
+        entry_rescreen(entry_id=pk)
+    return len(ids)
+
+
+def _queue_rescreen(source: str, source_id: int, extra_numbers: Iterable[str] = ()) -> None:
+    from .tasks import rescreen_source
+
+    extra = sorted(set(extra_numbers))
+    transaction.on_commit(lambda: rescreen_source.delay(source, source_id, extra))
+
+
+# --------------------------------------------------------------------------- court cases and parties
+
+
+@transaction.atomic
+def case_create(*, facility: Facility, case_number: str, court: str, description: str = "", actor) -> CourtCase:
+    case = CourtCase(
+        facility=facility, case_number=_require(case_number, "case_number", "Enter the case number."),
+        court=_require(court, "court", "Enter the court."), description=(description or "").strip(),
+        created_by=_user(actor),
+    )
+    if CourtCase.objects.filter(court__iexact=case.court, case_number__iexact=case.case_number).exists():
+        raise EntryError("duplicate_case", f"Case {case.case_number} of {case.court} is already recorded.",
+                         status=409, field="case_number")
+    case.save()
+    audit_record(action="court_case_created", actor=actor, facility=facility, target=case)
+    return case
+
+
+@transaction.atomic
+def party_add(
+    *, case: CourtCase, role: str, name: str, numbers: Iterable[str] = (), inmate: Inmate | None = None, actor
+) -> CaseParty:
+    if role not in CaseParty.Role.values:
+        raise EntryError("invalid_input", "Choose the party's role.", field="role")
+    name = _require(name, "name", "Enter the party's name.")
+    numbers = _normalize_many(numbers)
+    if inmate is not None and CaseParty.objects.filter(case=case, inmate=inmate, removed_at__isnull=True).exists():
+        raise EntryError("duplicate_party", f"{inmate} is already a party to this case.", status=409, field="inmate")
+    party = CaseParty.objects.create(case=case, role=role, name=name, inmate=inmate, created_by=_user(actor))
+    PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in numbers)
+    audit_record(action="case_party_added", actor=actor, facility=case.facility, target=party,
+                 data={"case": case.case_number, "role": role, "numbers": numbers,
+                       "inmate": inmate.register_number if inmate else None})
+    _queue_rescreen("party", party.pk)
+    return party
+
+
+@transaction.atomic
+def party_update_numbers(*, party: CaseParty, numbers: Iterable[str], actor, reason: str = "") -> CaseParty:
+    party = CaseParty.objects.select_for_update().select_related("case__facility").get(pk=party.pk)
+    if party.removed_at is not None:
+        raise EntryError("party_removed", "This party was removed from the case.", status=409)
+    new = _normalize_many(numbers)
+    old = set(party.numbers.values_list("number", flat=True))
+    party.numbers.exclude(number__in=new).delete()
+    PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in new if n not in old)
+    party._change_reason = reason or "numbers changed"
+    party.save()
+    audit_record(action="case_party_changed", actor=actor, facility=party.case.facility, target=party, reason=reason,
+                 data={"old": sorted(old), "new": new})
+    _queue_rescreen("party", party.pk, old - set(new))
+    return party
+
+
+@transaction.atomic
+def party_remove(*, party: CaseParty, actor, reason: str) -> CaseParty:
+    party = CaseParty.objects.select_for_update().select_related("case__facility").get(pk=party.pk)
+    reason = _require(reason, "reason", "Say why the party is removed.")
+    if party.removed_at is not None:
+        raise EntryError("party_removed", "This party was already removed.", status=409)
+    party.removed_at, party.removed_by, party.removed_reason = timezone.now(), _user(actor), reason
+    party._change_reason = reason
+    party.save()
+    audit_record(action="case_party_removed", actor=actor, facility=party.case.facility, target=party, reason=reason)
+    _queue_rescreen("party", party.pk)
+    return party
+
+
+# --------------------------------------------------------------------------- no-contact orders
+
+
+@transaction.atomic
+def order_create(
+    *,
+    facility: Facility,
+    inmate: Inmate,
+    protected_name: str,
+    numbers: Iterable[str],
+    court: str,
+    order_number: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    document_reference: str,
+    case: CourtCase | None = None,
+    actor,
+) -> NoContactOrder:
+    if inmate.facility_id != facility.pk:
+        raise EntryError("invalid_input", "The restrained inmate is not held at this facility.", field="inmate")
+    numbers = _normalize_many(numbers)
+    if not numbers:
+        raise EntryError("invalid_input", "Give at least one number of the protected person.", field="numbers")
+    order = NoContactOrder(
+        facility=facility, inmate=inmate,
+        protected_name=_require(protected_name, "protected_name", "Enter the protected person's name."),
+        court=_require(court, "court", "Enter the court."),
+        order_number=_require(order_number, "order_number", "Enter the order number."),
+        starts_on=starts_on, ends_on=ends_on, case=case,
+        document_reference=_require(document_reference, "document_reference", "Name the document the order rests on."),
+        created_by=_user(actor),
+    )
+    try:
+        order.full_clean(exclude=["facility", "inmate", "case", "created_by"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise EntryError("invalid_input", messages[0], field=field) from None
+    order.save()
+    ProtectedNumber.objects.bulk_create(ProtectedNumber(order=order, number=n) for n in numbers)
+    audit_record(action="no_contact_order_created", actor=actor, facility=facility, target=order,
+                 data={"inmate": inmate.register_number, "numbers": numbers, "order_number": order.order_number})
+    _queue_rescreen("order", order.pk)
+    return order
+
+
+@transaction.atomic
+def order_update(*, order: NoContactOrder, actor, reason: str, numbers: Iterable[str] | None = None,
+                 ends_on: dt.date | None | str = "unchanged") -> NoContactOrder:
+    order = NoContactOrder.objects.select_for_update().select_related("facility").get(pk=order.pk)
+    reason = _require(reason, "reason", "Say why the order changes.")
+    if order.ended_at is not None:
+        raise EntryError("order_ended", "This order has ended and cannot be changed.", status=409)
+    old = set(order.numbers.values_list("number", flat=True))
+    removed: set[str] = set()
+    if numbers is not None:
+        new = _normalize_many(numbers)
+        if not new:
+            raise EntryError("invalid_input", "Give at least one number of the protected person.", field="numbers")
+        removed = old - set(new)
+        order.numbers.filter(number__in=removed).delete()
+        ProtectedNumber.objects.bulk_create(ProtectedNumber(order=order, number=n) for n in new if n not in old)
+    if ends_on != "unchanged":
+        if ends_on is not None and ends_on < order.starts_on:
+            raise EntryError("invalid_input", "The order cannot end before it starts.", field="ends_on")
+        order.ends_on = ends_on
+    order._change_reason = reason
+    order.save()
+    audit_record(action="no_contact_order_changed", actor=actor, facility=order.facility, target=order, reason=reason,
+                 data={"numbers": sorted(order.numbers.values_list("number", flat=True)),
+                       "ends_on": order.ends_on.isoformat() if order.ends_on else None})
+    _queue_rescreen("order", order.pk, removed)
+    return order
+
+
+@transaction.atomic
+def order_end(*, order: NoContactOrder, actor, reason: str) -> NoContactOrder:
+    order = NoContactOrder.objects.select_for_update().select_related("facility").get(pk=order.pk)
+    reason = _require(reason, "reason", "Say why the order ends (the court's decision).")
+    if order.ended_at is not None:
+        raise EntryError("order_ended", "This order has already ended.", status=409)
+    order.ended_at, order.ended_by, order.end_reason = timezone.now(), _user(actor), reason
+    order._change_reason = reason
+    order.save()
+    audit_record(action="no_contact_order_ended", actor=actor, facility=order.facility, target=order, reason=reason)
+    _queue_rescreen("order", order.pk)
+    return order
+
+
+# --------------------------------------------------------------------------- blocked numbers
+
+
+@transaction.atomic
+def block_create(
+    *, facility: Facility, number: str, reason: str, note: str, actor, system_wide: bool = False,
+    ends_at: dt.datetime | None = None,
+) -> BlockedNumber:
+    number = _normalize(number)
+    if reason not in BlockedNumber.Reason.values:
+        raise EntryError("invalid_input", "Choose the reason for the block.", field="reason")
+    note = _require(note, "note", "A block always needs a note.")
+    if system_wide and not (roles_at(actor, facility) & WARDEN_ROLES):
+        raise EntryError("warden_required", "Only a warden may block a number system-wide.", status=403,
+                         field="system_wide")
+    now = timezone.now()
+    if ends_at is not None and ends_at <= now:
+        raise EntryError("invalid_input", "The end of the block must be in the future.", field="ends_at")
+    block = BlockedNumber.objects.create(
+        facility=facility, number=number, system_wide=system_wide, reason=reason, note=note, starts_at=now,
+        ends_at=ends_at, created_by=_user(actor),
+    )
+    audit_record(action="number_blocked", actor=actor, facility=facility, target=block, reason=note,
+                 data={"number": number, "system_wide": system_wide, "reason": reason})
+    _queue_rescreen("block", block.pk)
+    return block
+
+
+@transaction.atomic
+def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") -> BlockedNumber:
+    block = BlockedNumber.objects.select_for_update().select_related("facility").get(pk=block.pk)
+    note = _require(note, "note", "Lifting a block needs a note.")
+    if block.ended_at is not None:
+        raise EntryError("block_ended", "This block was already lifted.", status=409)
+    if block.system_wide and not (roles_at(actor, block.facility) & WARDEN_ROLES):
+        raise EntryError("warden_required", "Only a warden may lift a system-wide block.", status=403)
+    paperwork = (paperwork or "").strip()
+    if block.reason == BlockedNumber.Reason.VICTIM_REQUEST and not paperwork:
+        raise EntryError("paperwork_required",
+                         "A victim's block is lifted only on court or prosecutor paperwork: name it.",
+                         field="paperwork")
+    block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), _user(actor), note, paperwork
+    block._change_reason = note
+    block.save()
+    audit_record(action="number_unblocked", actor=actor, facility=block.facility, target=block, reason=note,
+                 data={"number": block.number, "paperwork": paperwork})
+    _queue_rescreen("block", block.pk)
+    return block
+
+
+# --------------------------------------------------------------------------- roster follow-up
+
+
+def entries_follow_transfer(*, inmate: Inmate) -> int:
+    """Keep the entries' facility equal to the inmate's (called on transfer)."""
+    return PhoneListEntry.objects.filter(inmate=inmate).exclude(facility_id=inmate.facility_id).update(
+        facility_id=inmate.facility_id
+    )

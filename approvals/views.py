@@ -1,0 +1,343 @@
+"""Staff pages: the review queue, an entry and its decision, phone-list changes, orders, cases, blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from facilities.decorators import facility_view
+from facilities.models import CallingPolicy, Inmate
+from facilities.scoping import READ_ROLES, STAFF_ROLES, get_object_for_user
+from facilities.views import _facility_context
+
+from . import selectors, services
+from .filters import QueueFilter
+from .forms import (
+    BlockEndForm,
+    BlockForm,
+    CaseForm,
+    DecisionForm,
+    EntryAddForm,
+    NoteForm,
+    OrderChangeForm,
+    OrderForm,
+    PartyForm,
+    PartyNumbersForm,
+    split_numbers,
+)
+from .models import BlockedNumber, CaseParty, CourtCase, NoContactOrder, PhoneListEntry
+from .services import AlreadyDecided, EntryError
+
+PAGE_SIZE = 50
+
+
+def _error_to_form(form, exc: EntryError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _page(request, qs):
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _policy(facility) -> CallingPolicy:
+    return CallingPolicy.objects.get(facility=facility)
+
+
+# --------------------------------------------------------------------------- review queue
+
+
+@facility_view(READ_ROLES)
+def queue(request, facility):
+    policy = _policy(facility)
+    data = request.GET.copy()
+    data.setdefault("status", PhoneListEntry.Status.PENDING)
+    filterset = QueueFilter(data, queryset=selectors.queue_entries(user=request.user, facility=facility),
+                            review_target_days=policy.review_target_days)
+    qs = filterset.qs if filterset.is_valid() else selectors.queue_entries(
+        user=request.user, facility=facility).filter(status=PhoneListEntry.Status.PENDING)
+    page, querystring = _page(request, qs)
+    overdue_before = timezone.now() - dt.timedelta(days=policy.review_target_days)
+    for entry in page:
+        entry.overdue = entry.status == PhoneListEntry.Status.PENDING and entry.created_at < overdue_before
+    counts = selectors.queue_counts(facility=facility, review_target_days=policy.review_target_days)
+    return render(request, "approvals/queue.html", _facility_context(
+        request, facility, filter=filterset, page=page, querystring=querystring, counts=counts, policy=policy,
+    ))
+
+
+def _entry(request, facility, pk) -> PhoneListEntry:
+    return get_object_for_user(
+        PhoneListEntry.objects.select_related("inmate", "decided_by", "legal_verified_by"),
+        request.user, pk=pk, facility=facility,
+    )
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def entry_detail(request, facility, pk: int):
+    entry = _entry(request, facility, pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "approve":
+                services.entry_approve(entry=entry, actor=request.user, note=data["note"],
+                                       legal_verified=data["legal_verified"])
+                messages.success(request, f"{entry.contact_name}'s number is now live.")
+            else:
+                services.entry_deny(entry=entry, actor=request.user, reason=data["reason"], note=data["note"])
+                messages.success(request, f"{entry.contact_name}'s number was denied.")
+        except AlreadyDecided as exc:
+            messages.error(request, exc.message)
+            return redirect("approvals-entry", code=facility.code, pk=entry.pk)
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            return redirect("approvals-queue", code=facility.code)
+    findings = entry.findings.order_by("cleared_at", "found_at", "id")
+    transitions = entry.transitions.select_related("actor")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/entry_detail.html", _facility_context(
+        request, facility, entry=entry, form=form, findings=findings, transitions=transitions,
+    ), status=status)
+
+
+@facility_view(STAFF_ROLES)
+def entry_add(request, facility, inmate_pk: int):
+    inmate = get_object_for_user(Inmate.objects.all(), request.user, pk=inmate_pk, facility=facility)
+    form = EntryAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.STAFF, actor=request.user,
+                                       **form.cleaned_data)
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"{entry.contact_name}'s number was added: {entry.get_status_display().lower()}.")
+            return redirect("inmate-detail", code=facility.code, pk=inmate.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/entry_add.html", _facility_context(request, facility, inmate=inmate, form=form),
+                  status=status)
+
+
+def _entry_note_action(request, facility, pk, *, action, title, button):
+    entry = _entry(request, facility, pk)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(entry=entry, actor=request.user, note=form.cleaned_data["note"])
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"{title}: done.")
+            return redirect("inmate-detail", code=facility.code, pk=entry.inmate_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/entry_action.html", _facility_context(
+        request, facility, entry=entry, form=form, title=title, button=button), status=status)
+
+
+@facility_view(STAFF_ROLES)
+def entry_remove(request, facility, pk: int):
+    return _entry_note_action(request, facility, pk, action=services.entry_remove, title="Remove a number",
+                              button="Remove")
+
+
+@facility_view(STAFF_ROLES)
+def entry_suspend(request, facility, pk: int):
+    return _entry_note_action(request, facility, pk, action=services.entry_suspend, title="Suspend a number",
+                              button="Suspend")
+
+
+# --------------------------------------------------------------------------- no-contact orders
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def order_list(request, facility):
+    form = OrderForm(request.POST or None, facility=facility)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            order = services.order_create(
+                facility=facility, inmate=d["register_number"], protected_name=d["protected_name"],
+                numbers=split_numbers(d["numbers"]), court=d["court"], order_number=d["order_number"],
+                starts_on=d["starts_on"], ends_on=d["ends_on"], document_reference=d["document_reference"],
+                case=d["case_number"], actor=request.user,
+            )
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"Order {order.order_number} was recorded; the lists it touches are "
+                                      "being screened again.")
+            return redirect("approvals-order", code=facility.code, pk=order.pk)
+    qs = selectors.orders_for(user=request.user, facility=facility)
+    state = request.GET.get("state", "active")
+    today = timezone.localdate()
+    if state == "active":
+        qs = qs.active_on(today)
+    elif state == "ended":
+        qs = qs.exclude(pk__in=NoContactOrder.objects.active_on(today).values("pk"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(inmate__register_number__istartswith=q) | qs.filter(order_number__istartswith=q)
+    page, querystring = _page(request, qs)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/order_list.html", _facility_context(
+        request, facility, form=form, page=page, querystring=querystring, state=state, q=q, today=today,
+    ), status=status)
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def order_detail(request, facility, pk: int):
+    order = get_object_for_user(NoContactOrder.objects.select_related("inmate", "case", "created_by", "ended_by"),
+                                request.user, pk=pk, facility=facility)
+    numbers = [n.number for n in order.numbers.all()]
+    change_form = OrderChangeForm(
+        request.POST if request.POST.get("action") == "change" else None,
+        initial={"numbers": "\n".join(numbers), "ends_on": order.ends_on},
+    )
+    end_form = NoteForm(request.POST if request.POST.get("action") == "end" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "change" and change_form.is_valid():
+                d = change_form.cleaned_data
+                services.order_update(order=order, actor=request.user, reason=d["reason"],
+                                      numbers=split_numbers(d["numbers"]), ends_on=d["ends_on"])
+                messages.success(request, "The order was changed.")
+                return redirect("approvals-order", code=facility.code, pk=order.pk)
+            if request.POST.get("action") == "end" and end_form.is_valid():
+                services.order_end(order=order, actor=request.user, reason=end_form.cleaned_data["note"])
+                messages.success(request, "The order was ended; the affected numbers wait for review again.")
+                return redirect("approvals-order", code=facility.code, pk=order.pk)
+        except EntryError as exc:
+            _error_to_form(change_form if request.POST.get("action") == "change" else end_form, exc)
+    history = order.history.select_related("history_user").order_by("-history_date")[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/order_detail.html", _facility_context(
+        request, facility, order=order, numbers=numbers, change_form=change_form, end_form=end_form,
+        history=history, active=order.is_active(),
+    ), status=status)
+
+
+# --------------------------------------------------------------------------- court cases
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def case_list(request, facility):
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(facility=facility, actor=request.user, **form.cleaned_data)
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"Case {case.case_number} was recorded. Add its parties.")
+            return redirect("approvals-case", code=facility.code, pk=case.pk)
+    qs = selectors.cases_for(user=request.user, facility=facility)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(case_number__icontains=q)
+    page, querystring = _page(request, qs)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/case_list.html", _facility_context(
+        request, facility, form=form, page=page, querystring=querystring, q=q), status=status)
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def case_detail(request, facility, pk: int):
+    case = get_object_for_user(CourtCase.objects.all(), request.user, pk=pk, facility=facility)
+    action = request.POST.get("action")
+    party_form = PartyForm(request.POST if action == "add_party" else None, facility=facility)
+    numbers_form = PartyNumbersForm(request.POST if action == "party_numbers" else None)
+    remove_form = NoteForm(request.POST if action == "remove_party" else None)
+    if request.method == "POST":
+        try:
+            if action == "add_party" and party_form.is_valid():
+                d = party_form.cleaned_data
+                services.party_add(case=case, role=d["role"], name=d["name"], numbers=split_numbers(d["numbers"]),
+                                   inmate=d["register_number"], actor=request.user)
+                messages.success(request, f"{d['name']} was added to the case.")
+                return redirect("approvals-case", code=facility.code, pk=case.pk)
+            if action in ("party_numbers", "remove_party"):
+                party = get_object_for_user(CaseParty.objects.all(), request.user, path="case__facility",
+                                            pk=request.POST.get("party"), case=case)
+                if action == "party_numbers" and numbers_form.is_valid():
+                    services.party_update_numbers(party=party, numbers=split_numbers(numbers_form.cleaned_data[
+                        "numbers"]), reason=numbers_form.cleaned_data["reason"], actor=request.user)
+                    messages.success(request, f"{party.name}'s numbers were changed.")
+                    return redirect("approvals-case", code=facility.code, pk=case.pk)
+                if action == "remove_party" and remove_form.is_valid():
+                    services.party_remove(party=party, reason=remove_form.cleaned_data["note"], actor=request.user)
+                    messages.success(request, f"{party.name} was removed from the case.")
+                    return redirect("approvals-case", code=facility.code, pk=case.pk)
+        except EntryError as exc:
+            target = {"add_party": party_form, "party_numbers": numbers_form}.get(action, remove_form)
+            _error_to_form(target, exc)
+            messages.error(request, exc.message)
+    parties = case.parties.select_related("inmate").prefetch_related("numbers").order_by("removed_at", "role", "name")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/case_detail.html", _facility_context(
+        request, facility, case=case, parties=parties, party_form=party_form, numbers_form=numbers_form,
+        remove_form=remove_form,
+    ), status=status)
+
+
+# --------------------------------------------------------------------------- blocked numbers
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def block_list(request, facility):
+    form = BlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            block = services.block_create(facility=facility, actor=request.user, **form.cleaned_data)
+        except EntryError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"{block.number} is blocked; the lists carrying it are being screened again.")
+            return redirect("approvals-blocks", code=facility.code)
+    qs = selectors.blocks_for(user=request.user, facility=facility)
+    state = request.GET.get("state", "active")
+    if state == "active":
+        qs = qs.active()
+    elif state == "ended":
+        qs = qs.exclude(pk__in=BlockedNumber.objects.active().values("pk"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(number__contains="".join(ch for ch in q if ch.isdigit()) or q)
+    page, querystring = _page(request, qs)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/block_list.html", _facility_context(
+        request, facility, form=form, page=page, querystring=querystring, state=state, q=q), status=status)
+
+
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+def block_detail(request, facility, pk: int):
+    block = selectors.blocks_for(user=request.user, facility=facility).filter(pk=pk).first()
+    if block is None:
+        from django.http import Http404
+
+        raise Http404("No such block at your facilities.")
+    form = BlockEndForm(request.POST or None)
+    if request.method == "POST":
+        if block.facility_id != facility.pk:
+            messages.error(request, f"This block was entered at {block.facility.code}; it is lifted there.")
+            return redirect("approvals-block", code=facility.code, pk=block.pk)
+        if form.is_valid():
+            try:
+                services.block_end(block=block, actor=request.user, **form.cleaned_data)
+            except EntryError as exc:
+                _error_to_form(form, exc)
+            else:
+                messages.success(request, "The block was lifted; the affected numbers wait for review again.")
+                return redirect("approvals-block", code=facility.code, pk=block.pk)
+    history = block.history.select_related("history_user").order_by("-history_date")[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/block_detail.html", _facility_context(
+        request, facility, block=block, form=form, history=history, active=block.is_active()), status=status)
