@@ -1,5 +1,10 @@
 """Platform API endpoints of the calls app, mounted under /api/v1/ by config/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api_views
+
+urlpatterns = [
+    path("calls/authorize", api_views.AuthorizeView.as_view(), name="api-calls-authorize"),
+    path("calls/<str:call_id>/complete", api_views.CompleteView.as_view(), name="api-calls-complete"),
+]

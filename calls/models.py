@@ -1,0 +1,320 @@
+"""Calls, the minute ledger, phone restrictions and the monthly reset (domain.md §4, §5).
+
+The balance of an inmate is kept in one row (``MinuteBalance``) updated in the same transaction as
+every ledger entry, so that a call decision reads and locks one row whatever the volume, and the
+balance always equals the sum of the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class IllegalTransition(Exception):
+    """A change of state that the record refuses; ``message`` says why in plain words."""
+
+    def __init__(self, message: str, *, code: str = "illegal_transition"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --------------------------------------------------------------------------- reason codes
+
+REASONS: dict[str, str] = {
+    "unknown_inmate": "No such inmate at this facility.",
+    "not_in_custody": "The inmate is not in custody.",
+    "phone_restricted": "The inmate is under a phone restriction (legal calls only).",
+    "outside_calling_hours": "Outside the facility's calling hours.",
+    "no_contact_order": "A court no-contact order forbids contact with this number.",
+    "blocked_number": "This number is blocked.",
+    "not_on_list": "This number is not live on the inmate's phone list.",
+    "call_in_progress": "The inmate already has a call in progress.",
+    "too_soon": "Too soon after the start of the previous call.",
+    "no_minutes_left": "The inmate has no minutes left this month.",
+}
+REASON_ORDER = list(REASONS)
+
+
+class CallKind(models.TextChoices):
+    REGULAR = "regular", "Regular"
+    LEGAL = "legal", "Legal (attorney, not monitored)"
+    EMERGENCY = "emergency", "Emergency (warden-approved)"
+
+
+# --------------------------------------------------------------------------- balance and ledger
+
+
+class MinuteBalance(models.Model):
+    """The inmate's minutes now, kept in step with the ledger; also the call decision's lock row."""
+
+    inmate = models.OneToOneField(
+        "facilities.Inmate", primary_key=True, on_delete=models.PROTECT, related_name="minute_balance"
+    )
+    minutes = models.IntegerField(default=0)
+    period = models.DateField(
+        null=True, blank=True, help_text="Local date of the last reset (or booking grant) applied to this inmate."
+    )
+    last_call_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Start of the last charged call: the gap rule counts from here."
+    )
+    open_call = models.ForeignKey(
+        "Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="An authorised call not yet reported complete.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["period"])]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} minutes for inmate #{self.inmate_id}"
+
+
+class LedgerEntry(models.Model):
+    """One change to an inmate's minutes. Append-only; ``balance_after`` is the running balance."""
+
+    class Kind(models.TextChoices):
+        MONTHLY_GRANT = "monthly_grant", "Monthly allowance"
+        MONTHLY_BONUS = "monthly_bonus", "Bonus minutes for the month"
+        VOID = "void", "Unused minutes voided"
+        CALL_CHARGE = "call_charge", "Call"
+        EXTRA_GRANT = "extra_grant", "Extra minutes granted by a warden"
+
+    PERIOD_KINDS = (Kind.MONTHLY_GRANT, Kind.MONTHLY_BONUS, Kind.VOID)
+
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="ledger_entries")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    minutes = models.IntegerField(help_text="Positive adds minutes, negative takes them away.")
+    balance_after = models.IntegerField()
+    period = models.DateField(null=True, blank=True)
+    call = models.ForeignKey("Call", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    reset = models.ForeignKey(
+        "MonthlyReset", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, default="system")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            # Per-inmate idempotence of the monthly reset and of call completion.
+            models.UniqueConstraint(
+                fields=["inmate", "period", "kind"],
+                condition=Q(kind__in=["monthly_grant", "monthly_bonus", "void"]),
+                name="ledger_once_per_period",
+            ),
+            models.UniqueConstraint(fields=["call"], condition=Q(kind="call_charge"), name="ledger_one_charge_per_call"),
+            models.CheckConstraint(
+                condition=~Q(kind="extra_grant") | (~Q(reason="") & Q(minutes__gt=0)),
+                name="ledger_extra_grant_reason_required",
+            ),
+        ]
+        indexes = [models.Index(fields=["inmate", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.minutes:+d} for inmate #{self.inmate_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise IllegalTransition("The ledger is append-only: an entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise IllegalTransition("The ledger is append-only: an entry cannot be deleted.")
+
+
+# --------------------------------------------------------------------------- restrictions
+
+
+class PhoneRestrictionQuerySet(models.QuerySet):
+    def active(self, at: dt.datetime | None = None):
+        at = at or timezone.now()
+        return self.filter(lifted_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+
+
+class PhoneRestriction(models.Model):
+    """A disciplinary phone restriction: only legal calls while it lasts."""
+
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="phone_restrictions")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="phone_restrictions")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    reason = models.TextField()
+    imposed_at = models.DateTimeField(default=timezone.now)
+    imposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
+
+    objects = PhoneRestrictionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="restriction_reason_required"),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="restriction_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["inmate"], condition=Q(lifted_at__isnull=True), name="restriction_open")]
+
+    def __str__(self) -> str:
+        return f"Phone restriction of inmate #{self.inmate_id} from {self.starts_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The restriction must end after it starts."})
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        return self.lifted_at is None and self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+    @property
+    def state(self) -> str:
+        now = timezone.now()
+        if self.lifted_at is not None:
+            return "lifted"
+        if self.starts_at > now:
+            return "scheduled"
+        if self.ends_at is not None and self.ends_at <= now:
+            return "ended"
+        return "active"
+
+    def lift(self, *, by, reason: str, at: dt.datetime | None = None) -> None:
+        at = at or timezone.now()
+        if self.lifted_at is not None:
+            raise IllegalTransition("This restriction was already lifted.")
+        if self.ends_at is not None and self.ends_at <= at:
+            raise IllegalTransition("This restriction has already ended.")
+        if not (reason or "").strip():
+            raise IllegalTransition("Give a reason for lifting the restriction.", code="reason_required")
+        self.lifted_at, self.lifted_by, self.lift_reason = at, by, reason.strip()
+
+
+# --------------------------------------------------------------------------- calls
+
+
+class Call(models.Model):
+    """One call decision asked by the platform (allowed or denied) and, once reported, its outcome."""
+
+    class Status(models.TextChoices):
+        DENIED = "denied", "Denied"
+        AUTHORIZED = "authorized", "Allowed, in progress"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Allowed, never reported (expired)"
+
+    ALLOWED = {
+        Status.AUTHORIZED: {Status.COMPLETED, Status.EXPIRED},
+        Status.DENIED: set(),
+        Status.COMPLETED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="calls")
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="calls")
+    dialed_number = models.CharField(max_length=40, help_text="As the platform sent it.")
+    number = models.CharField(max_length=20, help_text="E.164.")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    kind = models.CharField(max_length=16, choices=CallKind.choices, default=CallKind.REGULAR)
+    monitored = models.BooleanField(default=True)
+    charged = models.BooleanField(default=True, help_text="Counts against the inmate's minutes.")
+    max_minutes = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True, help_text="Reason codes of a denial.")
+    retry_after = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, help_text="When the platform asked: the call's start.")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    minutes_charged = models.PositiveIntegerField(default=0)
+    previous_call_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="The gap anchor before this call, restored if it never connected."
+    )
+    emergency_request = models.ForeignKey(
+        "emergencies.EmergencyRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    client = models.ForeignKey(
+        "api.PlatformClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["facility", "-requested_at"]),
+            models.Index(fields=["inmate", "-requested_at"]),
+            models.Index(fields=["number"]),
+            models.Index(fields=["expires_at"], condition=Q(status="authorized"), name="call_open_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes_charged__lte=models.F("max_minutes")), name="call_charge_capped"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} call {self.number} ({self.get_status_display()})"
+
+    @property
+    def allowed(self) -> bool:
+        return self.status != self.Status.DENIED
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [REASONS.get(code, code) for code in self.reasons]
+
+    def transition(self, to: str) -> None:
+        if to not in self.ALLOWED[self.status]:
+            raise IllegalTransition(
+                f"A call that is “{self.get_status_display().lower()}” cannot become “{self.Status(to).label.lower()}”."
+            )
+        self.status = to
+
+
+# --------------------------------------------------------------------------- monthly reset
+
+
+class MonthlyReset(models.Model):
+    """One facility's reset for one period: exactly one row per (facility, period)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="minute_resets")
+    period = models.DateField(help_text="Local date of the reset day.")
+    reset_at = models.DateTimeField(help_text="The reset moment: 00:00 local time on the reset day.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    monthly_minutes = models.PositiveIntegerField(default=0)
+    bonus_minutes = models.PositiveIntegerField(default=0)
+    inmates_reset = models.PositiveIntegerField(default=0)
+    minutes_voided = models.BigIntegerField(default=0)
+    minutes_granted = models.BigIntegerField(default=0)
+    runs = models.PositiveIntegerField(default=0, help_text="How many times a worker started it.")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "facility__code"]
+        constraints = [models.UniqueConstraint(fields=["facility", "period"], name="reset_once_per_facility_period")]
+
+    def __str__(self) -> str:
+        return f"Reset of {self.facility_id} for {self.period:%Y-%m-%d}"

@@ -1,5 +1,14 @@
 """Staff pages of the calls app, mounted at the site root by config/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("f/<slug:code>/calls/", views.call_list, name="calls-list"),
+    path("f/<slug:code>/resets/", views.reset_list, name="calls-resets"),
+    path("f/<slug:code>/inmates/<int:pk>/ledger/", views.inmate_ledger, name="calls-ledger"),
+    path("f/<slug:code>/inmates/<int:pk>/minutes/grant/", views.grant_minutes, name="calls-grant-minutes"),
+    path("f/<slug:code>/inmates/<int:pk>/restrictions/new/", views.restriction_new, name="calls-restriction-new"),
+    path("f/<slug:code>/restrictions/<int:pk>/lift/", views.restriction_lift, name="calls-restriction-lift"),
+]

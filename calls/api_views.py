@@ -1,0 +1,93 @@
+"""The call decision for the telephone platform (domain.md §4, §7). Thin: the rules are in services."""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import ApiError
+from api.scoping import client_facility_ids, facility_for_client
+from api.serializers import ErrorSerializer
+from approvals.numbers import NumberNotCallable, normalize_number
+
+from . import services
+from .models import REASONS
+from .serializers import (
+    AuthorizeRequestSerializer,
+    AuthorizeResponseSerializer,
+    CompleteRequestSerializer,
+    CompleteResponseSerializer,
+)
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+def _validated(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class AuthorizeView(APIView):
+    @extend_schema(
+        request=AuthorizeRequestSerializer, responses={200: AuthorizeResponseSerializer, **ERRORS}, tags=["calls"],
+        summary="May this call go through, for how long, monitored or not?",
+        description=(
+            "Answers `allow` or `deny` with every reason that applies. Reason codes: "
+            + ", ".join(f"`{c}`" for c in REASONS)
+            + ". An unknown facility or inmate is a 404 (`unknown_facility`, `unknown_inmate`); a number that "
+            "cannot be called is a 400 (`invalid_number`, `toll_free`, `premium_rate`). Denied attempts are kept."
+        ),
+    )
+    def post(self, request):
+        data = _validated(AuthorizeRequestSerializer, request)
+        facility = facility_for_client(request.auth, data["facility"])
+        try:
+            number = normalize_number(data["dialed_number"])
+        except NumberNotCallable as exc:
+            raise ApiError(exc.code, exc.message) from None
+        try:
+            call = services.call_authorize(
+                facility=facility, register_number=data["register_number"].strip(), number=number,
+                dialed_number=data["dialed_number"], client=request.auth,
+            )
+        except services.CallError as exc:
+            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+        return Response({
+            "decision": "allow" if call.allowed else "deny",
+            "call_id": call.pk,
+            "call_kind": call.kind,
+            "monitored": call.monitored,
+            "max_minutes": call.max_minutes,
+            "reasons": [{"code": code, "message": REASONS[code]} for code in call.reasons],
+            "retry_after": call.retry_after.isoformat().replace("+00:00", "Z") if call.retry_after else None,
+        })
+
+
+class CompleteView(APIView):
+    @extend_schema(
+        request=CompleteRequestSerializer, responses={200: CompleteResponseSerializer, **ERRORS}, tags=["calls"],
+        parameters=[OpenApiParameter("call_id", int, OpenApiParameter.PATH)],
+        summary="Report how long an allowed call lasted",
+        description=(
+            "Charges each started minute, never more than was authorised (legal and uncharged emergency calls: "
+            "nothing). Reporting the same call again returns the first result and charges nothing more. "
+            "Errors: `unknown_call` (404), `call_not_authorized` / `call_expired` (409), `invalid_input` (400)."
+        ),
+    )
+    def post(self, request, call_id: str):
+        data = _validated(CompleteRequestSerializer, request)
+        try:
+            pk = int(call_id)
+        except ValueError:
+            pk = None
+        if pk is None or pk <= 0 or pk > 2**63 - 1:
+            raise ApiError("unknown_call", f"No call {call_id} for this client.", status_code=404)
+        try:
+            result = services.call_complete(
+                call_id=pk, duration_seconds=data["duration_seconds"],
+                facility_ids=client_facility_ids(request.auth), client=request.auth,
+            )
+        except services.CallError as exc:
+            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+        return Response({"minutes_charged": result.minutes_charged, "minutes_remaining": result.minutes_remaining})

@@ -1,0 +1,55 @@
+"""The calls app's parts on the shared facility pages: dashboard cards, menu links, the inmate section."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from facilities.extensions import DashboardCard, InmateSection, NavLink
+from facilities.scoping import WARDEN_ROLES, roles_at
+
+from . import selectors
+from .forms import ExtraMinutesForm, RestrictionForm
+from facilities.models import Role
+
+RESET_ROLES = {Role.WARDEN, Role.AUDITOR}
+
+
+def dashboard_cards(*, facility, user) -> list[DashboardCard]:
+    counts = selectors.call_counts_today(facility=facility)
+    url = reverse("calls-list", args=[facility.code])
+    return [
+        DashboardCard(label="calls asked today", count=counts["asked"], url=url, order=40),
+        DashboardCard(label="calls denied today", count=counts["denied"], url=f"{url}?outcome=denied", order=41),
+        DashboardCard(label="calls in progress", count=counts["in_progress"], url=f"{url}?outcome=authorized", order=42),
+        DashboardCard(label="phone restrictions in force", count=counts["restricted"], order=43,
+                      alert=counts["restricted"] > 0),
+    ]
+
+
+def nav_links(*, facility, user) -> list[NavLink]:
+    links = [NavLink(label="Calls", url=reverse("calls-list", args=[facility.code]), order=40)]
+    if roles_at(user, facility) & RESET_ROLES:
+        links.append(NavLink(label="Minute resets", url=reverse("calls-resets", args=[facility.code]), order=41))
+    return links
+
+
+def inmate_section(*, request, inmate) -> InmateSection:
+    """Balance, the latest ledger entries and calls, restrictions; the warden's forms. Four queries."""
+    balance = selectors.balance_for(inmate=inmate)
+    ledger = list(selectors.ledger_for(inmate=inmate)[:10])
+    calls = list(selectors.calls_for(inmate=inmate)[:10])
+    restrictions = list(selectors.restrictions_for(inmate=inmate))
+    is_warden = bool(roles_at(request.user, inmate.facility) & WARDEN_ROLES)
+    return InmateSection(
+        template="calls/inmate_section.html",
+        order=30,
+        context={
+            "balance": balance,
+            "ledger": ledger,
+            "recent_calls": calls,
+            "restrictions": restrictions,
+            "restricted_now": any(r.state == "active" for r in restrictions),
+            "grant_form": ExtraMinutesForm() if is_warden else None,
+            "restriction_form": RestrictionForm() if is_warden else None,
+        },
+    )

@@ -1,0 +1,208 @@
+"""The monthly reset (domain.md §5): a dispatcher and one bulk run per facility and period.
+
+Exactly-once: one ``MonthlyReset`` row per (facility, period) (a unique constraint), and per inmate
+the balance row's ``period`` (only inmates whose period is older are touched, under row locks) plus
+a unique ledger constraint (inmate, period, kind). The run works in chunks of inmates, each chunk one
+transaction of a few set-based statements (no Python loop per inmate), so a worker killed half-way
+leaves finished chunks finished and the next run does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import audit_record
+from facilities.models import Facility
+
+from .models import MonthlyReset
+from .periods import period_for_facility, reset_moment
+
+REDISPATCH_AFTER = dt.timedelta(minutes=14)
+ACTOR_LABEL = "monthly reset"
+
+
+def chunk_size() -> int:
+    return getattr(settings, "CALLS_RESET_CHUNK", 20_000)
+
+
+def _after_chunk(reset_id: int, chunk_index: int) -> None:
+    """A seam for tests that simulate a worker killed between two chunks."""
+
+
+def reset_dispatch(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue one run per facility whose reset moment has passed for its current period.
+
+    Creates the (facility, period) row once; re-queues a run that has not finished after
+    ``REDISPATCH_AFTER`` (a worker died). Returns the ids queued. A query per facility list, not per inmate.
+    """
+    from .tasks import facility_reset_run
+
+    now = now or timezone.now()
+    facilities = list(Facility.objects.filter(active=True).select_related("policy"))
+    wanted = {f.pk: period_for_facility(f, at=now) for f in facilities}
+    existing = {
+        (r.facility_id, r.period): r
+        for r in MonthlyReset.objects.filter(facility_id__in=list(wanted), period__in=set(wanted.values()))
+    }
+    queued: list[int] = []
+    for facility in facilities:
+        period = wanted[facility.pk]
+        record = existing.get((facility.pk, period))
+        with transaction.atomic():
+            if record is None:
+                record, created = MonthlyReset.objects.get_or_create(
+                    facility=facility, period=period,
+                    defaults={"reset_at": reset_moment(period=period, tz=facility.timezone), "dispatched_at": now},
+                )
+                if not created:
+                    continue
+            elif record.status == MonthlyReset.Status.DONE:
+                continue
+            elif record.dispatched_at and record.dispatched_at > now - REDISPATCH_AFTER:
+                continue
+            else:
+                updated = MonthlyReset.objects.filter(
+                    pk=record.pk, dispatched_at=record.dispatched_at
+                ).exclude(status=MonthlyReset.Status.DONE).update(dispatched_at=now)
+                if not updated:
+                    continue
+            reset_id = record.pk
+            transaction.on_commit(lambda reset_id=reset_id: facility_reset_run.delay(reset_id))
+            queued.append(reset_id)
+    return queued
+
+
+# The statements of one chunk. %(name)s parameters; portable between PostgreSQL and SQLite.
+_TARGET = """
+    FROM calls_minutebalance b
+    JOIN facilities_inmate i ON i.id = b.inmate_id
+    WHERE i.facility_id = %(facility)s AND i.status = 'in_custody'
+      AND i.id > %(lo)s AND i.id <= %(hi)s
+      AND (b.period IS NULL OR b.period < %(period)s)
+"""
+_ENSURE_BALANCES = """
+    INSERT INTO calls_minutebalance (inmate_id, minutes, period, last_call_started_at, open_call_id, updated_at)
+    SELECT i.id, 0, NULL, NULL, NULL, %(now)s FROM facilities_inmate i
+    WHERE i.facility_id = %(facility)s AND i.status = 'in_custody' AND i.id > %(lo)s AND i.id <= %(hi)s
+      AND NOT EXISTS (SELECT 1 FROM calls_minutebalance x WHERE x.inmate_id = i.id)
+    ON CONFLICT DO NOTHING
+"""
+_LOCK_AND_COUNT_PG = (
+    "SELECT count(*), coalesce(sum(CASE WHEN s.minutes > 0 THEN s.minutes ELSE 0 END), 0) "
+    "FROM (SELECT b.inmate_id, b.minutes " + _TARGET + " FOR UPDATE OF b) s"
+)
+_LOCK_AND_COUNT = (
+    "SELECT count(*), coalesce(sum(CASE WHEN b.minutes > 0 THEN b.minutes ELSE 0 END), 0) " + _TARGET
+)
+_LEDGER_COLUMNS = (
+    "(inmate_id, facility_id, kind, minutes, balance_after, period, reset_id, created_at, actor_label, reason, "
+    "call_id, actor_id)"
+)
+_INSERT_VOIDS = (
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'void', -b.minutes, 0, "
+    "%(period)s, %(reset)s, %(now)s, %(actor)s, 'Unused minutes voided at the start of a new period.', NULL, NULL "
+    + _TARGET + " AND b.minutes <> 0"
+)
+_INSERT_GRANTS = (
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'monthly_grant', "
+    "%(grant)s, %(grant)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL " + _TARGET
+)
+_INSERT_BONUSES = (
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'monthly_bonus', "
+    "%(bonus)s, %(total)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL " + _TARGET
+)
+_UPDATE_BALANCES = """
+    UPDATE calls_minutebalance SET minutes = %(total)s, period = %(period)s, updated_at = %(now)s
+    WHERE inmate_id IN (
+        SELECT i.id FROM facilities_inmate i
+        WHERE i.facility_id = %(facility)s AND i.status = 'in_custody' AND i.id > %(lo)s AND i.id <= %(hi)s
+    ) AND (period IS NULL OR period < %(period)s)
+"""
+_BOUNDARIES = """
+    SELECT id FROM (
+        SELECT i.id AS id, ROW_NUMBER() OVER (ORDER BY i.id) AS rn
+        FROM facilities_inmate i WHERE i.facility_id = %(facility)s AND i.status = 'in_custody'
+    ) s WHERE s.rn %% %(chunk)s = 0 ORDER BY id
+"""
+_MAX_ID = 2**62
+
+
+def _chunks(facility_id: int) -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_BOUNDARIES, {"facility": facility_id, "chunk": chunk_size()})
+        bounds = [row[0] for row in cursor.fetchall()]
+    edges = [0, *bounds, _MAX_ID]
+    return [(edges[k], edges[k + 1]) for k in range(len(edges) - 1) if edges[k] < edges[k + 1]]
+
+
+def _run_chunk(params: dict) -> tuple[int, int]:
+    """One chunk in one transaction: (inmates reset, minutes voided)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ENSURE_BALANCES, params)
+        cursor.execute(_LOCK_AND_COUNT_PG if connection.vendor == "postgresql" else _LOCK_AND_COUNT, params)
+        count, voided = cursor.fetchone()
+        if not count:
+            return 0, 0
+        cursor.execute(_INSERT_VOIDS, params)
+        cursor.execute(_INSERT_GRANTS, params)
+        if params["bonus"]:
+            cursor.execute(_INSERT_BONUSES, params)
+        cursor.execute(_UPDATE_BALANCES, params)
+        updated = cursor.rowcount
+    if updated != count:  # the rows were locked: this cannot differ unless something is badly wrong
+        raise RuntimeError(f"Reset chunk touched {updated} balances but locked {count}.")
+    return int(count), int(voided or 0)
+
+
+def facility_reset_run(*, reset_id: int) -> MonthlyReset:
+    """Run (or finish) one facility's reset for one period. Safe to run twice or concurrently."""
+    started = time.monotonic()
+    now = timezone.now()
+    with transaction.atomic():
+        reset = MonthlyReset.objects.select_for_update().select_related("facility__policy").get(pk=reset_id)
+        if reset.status == MonthlyReset.Status.DONE:
+            return reset
+        policy = reset.facility.policy
+        if reset.runs == 0:  # the allowance is fixed when the period's reset first starts
+            reset.monthly_minutes = policy.monthly_minutes
+            reset.bonus_minutes = policy.bonus_for_month(reset.period.month)
+        reset.status = MonthlyReset.Status.RUNNING
+        reset.runs += 1
+        reset.started_at = now
+        reset.save(update_fields=["monthly_minutes", "bonus_minutes", "status", "runs", "started_at"])
+    total = reset.monthly_minutes + reset.bonus_minutes
+    base = {
+        "facility": reset.facility_id, "period": reset.period, "reset": reset.pk, "now": now, "actor": ACTOR_LABEL,
+        "grant": reset.monthly_minutes, "bonus": reset.bonus_minutes, "total": total,
+    }
+    for index, (lo, hi) in enumerate(_chunks(reset.facility_id)):
+        with transaction.atomic():
+            count, voided = _run_chunk({**base, "lo": lo, "hi": hi})
+            if count:
+                MonthlyReset.objects.filter(pk=reset.pk).update(
+                    inmates_reset=F("inmates_reset") + count,
+                    minutes_voided=F("minutes_voided") + voided,
+                    minutes_granted=F("minutes_granted") + count * total,
+                )
+        _after_chunk(reset.pk, index)
+    with transaction.atomic():
+        reset = MonthlyReset.objects.select_for_update().select_related("facility").get(pk=reset_id)
+        if reset.status == MonthlyReset.Status.DONE:
+            return reset
+        reset.status = MonthlyReset.Status.DONE
+        reset.finished_at = timezone.now()
+        reset.duration_ms = int((time.monotonic() - started) * 1000)
+        reset.save(update_fields=["status", "finished_at", "duration_ms"])
+        audit_record(
+            action="minutes_reset", actor=ACTOR_LABEL, facility=reset.facility, target=reset,
+            data={"period": reset.period.isoformat(), "inmates": reset.inmates_reset,
+                  "minutes_voided": reset.minutes_voided, "minutes_granted": reset.minutes_granted,
+                  "runs": reset.runs, "duration_ms": reset.duration_ms},
+        )
+    return reset

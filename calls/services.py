@@ -1,0 +1,387 @@
+"""Writes of the calls app: the minute ledger, restrictions, the call decision and its completion.
+
+The monthly reset (bulk SQL) lives in ``calls/reset.py``.
+Every write keeps ``MinuteBalance`` and the ledger in step inside one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from audit.services import actor_label_for, audit_record
+from facilities.models import Facility, Inmate
+
+from .models import REASONS, Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
+from .periods import period_for_facility
+
+EXTRA_GRANT_MAX = 10_000
+MAX_DURATION_SECONDS = 24 * 3600  # a report longer than a day is not a call
+
+
+def completion_grace() -> dt.timedelta:
+    """How long after its last allowed minute an authorisation waits for its completion report."""
+    return dt.timedelta(minutes=getattr(settings, "CALLS_COMPLETION_GRACE_MINUTES", 10))
+
+
+class CallError(Exception):
+    """A call request that cannot be honoured; ``code`` is stable for the API."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _balance_locked(inmate_id: int) -> MinuteBalance:
+    """The inmate's balance row, locked; created (with 0 minutes) when it does not exist yet."""
+    balance = MinuteBalance.objects.select_for_update().filter(inmate_id=inmate_id).first()
+    if balance is None:
+        MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate_id)], ignore_conflicts=True)
+        balance = MinuteBalance.objects.select_for_update().get(inmate_id=inmate_id)
+    return balance
+
+
+def _post(
+    balance: MinuteBalance,
+    *,
+    kind: str,
+    minutes: int,
+    facility_id: int,
+    at: dt.datetime,
+    period: dt.date | None = None,
+    call: Call | None = None,
+    actor=None,
+    reason: str = "",
+) -> LedgerEntry:
+    """Append one ledger entry and move the (locked) balance with it. The caller saves the balance."""
+    balance.minutes += minutes
+    return LedgerEntry.objects.create(
+        inmate_id=balance.inmate_id, facility_id=facility_id, kind=kind, minutes=minutes,
+        balance_after=balance.minutes, period=period, call=call, created_at=at, actor=_user_or_none(actor),
+        actor_label=actor_label_for(actor)[:150], reason=reason,
+    )
+
+
+def _grant_period(balance: MinuteBalance, *, facility: Facility, period: dt.date, at: dt.datetime, actor) -> None:
+    """Void what is left and grant ``period``'s allowance (and bonus): the reset, for one inmate."""
+    policy = facility.policy
+    if balance.minutes:
+        _post(balance, kind=LedgerEntry.Kind.VOID, minutes=-balance.minutes, facility_id=facility.pk, at=at,
+              period=period, actor=actor, reason="Unused minutes voided at the start of a new period.")
+    _post(balance, kind=LedgerEntry.Kind.MONTHLY_GRANT, minutes=policy.monthly_minutes, facility_id=facility.pk,
+          at=at, period=period, actor=actor)
+    bonus = policy.bonus_for_month(period.month)
+    if bonus:
+        _post(balance, kind=LedgerEntry.Kind.MONTHLY_BONUS, minutes=bonus, facility_id=facility.pk, at=at,
+              period=period, actor=actor)
+    balance.period = period
+
+
+@transaction.atomic
+def minutes_grant_on_booking(*, inmate: Inmate, actor=None, at: dt.datetime | None = None) -> MinuteBalance:
+    """An inmate booked mid-month gets the current period's allowance now (once per period)."""
+    at = at or timezone.now()
+    facility = Facility.objects.select_related("policy").get(pk=inmate.facility_id)
+    period = period_for_facility(facility, at=at)
+    balance = _balance_locked(inmate.pk)
+    if balance.period is not None and balance.period >= period:
+        return balance
+    _grant_period(balance, facility=facility, period=period, at=at, actor=actor)
+    balance.save()
+    audit_record(action="minutes_granted_on_booking", actor=actor, facility=facility, target=inmate,
+                 data={"period": period.isoformat(), "balance": balance.minutes})
+    return balance
+
+
+@transaction.atomic
+def minutes_grant_extra(*, inmate: Inmate, minutes: int, reason: str, actor) -> LedgerEntry:
+    """A warden's extra minutes for good cause: recorded with who and why."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not isinstance(minutes, int) or minutes < 1 or minutes > EXTRA_GRANT_MAX:
+        errors["minutes"] = f"Grant between 1 and {EXTRA_GRANT_MAX:,} minutes."
+    if not reason:
+        errors["reason"] = "Say why these minutes are granted."
+    if errors:
+        raise ValidationError(errors)
+    at = timezone.now()
+    balance = _balance_locked(inmate.pk)
+    entry = _post(balance, kind=LedgerEntry.Kind.EXTRA_GRANT, minutes=minutes, facility_id=inmate.facility_id,
+                  at=at, actor=actor, reason=reason)
+    balance.save()
+    audit_record(action="minutes_granted", actor=actor, facility=inmate.facility, target=inmate, reason=reason,
+                 data={"minutes": minutes, "balance": balance.minutes, "ledger_entry": entry.pk})
+    return entry
+
+
+# --------------------------------------------------------------------------- restrictions
+
+
+@transaction.atomic
+def restriction_impose(
+    *, inmate: Inmate, starts_at: dt.datetime, ends_at: dt.datetime | None, reason: str, actor
+) -> PhoneRestriction:
+    restriction = PhoneRestriction(
+        inmate=inmate, facility_id=inmate.facility_id, starts_at=starts_at, ends_at=ends_at,
+        reason=(reason or "").strip(), imposed_by=actor, imposed_at=timezone.now(),
+    )
+    restriction.full_clean()
+    restriction._change_reason = "imposed"
+    restriction.save()
+    audit_record(
+        action="phone_restriction_imposed", actor=actor, facility=inmate.facility, target=inmate, reason=restriction.reason,
+        data={"restriction": restriction.pk, "starts_at": starts_at.isoformat(),
+              "ends_at": ends_at.isoformat() if ends_at else None},
+    )
+    return restriction
+
+
+@transaction.atomic
+def restriction_lift(*, restriction: PhoneRestriction, reason: str, actor) -> PhoneRestriction:
+    restriction = PhoneRestriction.objects.select_for_update().select_related("inmate", "facility").get(pk=restriction.pk)
+    restriction.lift(by=actor, reason=reason)
+    restriction._change_reason = "lifted"
+    restriction.save()
+    audit_record(action="phone_restriction_lifted", actor=actor, facility=restriction.facility,
+                 target=restriction.inmate, reason=restriction.lift_reason, data={"restriction": restriction.pk})
+    return restriction
+
+
+# --------------------------------------------------------------------------- the call decision
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+
+def _in_calling_hours(policy, local: dt.datetime) -> bool:
+    return policy.calling_hours_start <= local.time().replace(tzinfo=None) < policy.calling_hours_end
+
+
+def _next_opening(policy, local: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    day = local.date() if local.time() < policy.calling_hours_start else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, policy.calling_hours_start, tzinfo=zone).astimezone(dt.UTC)
+
+
+def _lock_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance | None:
+    """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted?"""
+    restricted = PhoneRestriction.objects.active(now).filter(inmate_id=OuterRef("inmate_id"))
+    return (
+        MinuteBalance.objects.select_for_update(of=("self",))
+        .select_related("inmate__facility__policy", "open_call")
+        .annotate(restricted=Exists(restricted))
+        .filter(inmate__facility=facility, inmate__register_number=register_number)
+        .first()
+    )
+
+
+@transaction.atomic
+def call_authorize(
+    *, facility: Facility, register_number: str, number: str, dialed_number: str = "", client=None,
+    at: dt.datetime | None = None,
+) -> Call:
+    """Decide one call (domain.md §4). Allowed or denied, the attempt is kept with every reason.
+
+    ``number`` is E.164. Raises ``CallError("unknown_inmate")`` (nothing written) for an unknown inmate. A fixed
+    number of queries: the balance row lock (with inmate, open call and restriction), the screening
+    (approvals), the emergency grant look-up, the call insert, the balance update, the audit event.
+    """
+    from approvals.selectors import call_screening
+    from emergencies.selectors import emergency_grant_for
+    from emergencies.services import emergency_grant_use
+
+    now = at or timezone.now()
+    balance = _lock_for_decision(facility, register_number, now)
+    if balance is None:
+        inmate = Inmate.objects.filter(facility=facility, register_number=register_number).first()
+        if inmate is None:
+            raise CallError("unknown_inmate", f"No inmate {register_number} at {facility.code}.", status=404)
+        MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate.pk)], ignore_conflicts=True)
+        balance = _lock_for_decision(facility, register_number, now)
+    inmate = balance.inmate
+    facility = inmate.facility  # the same facility, joined with its policy by the lock query
+    policy = facility.policy
+    zone = facility.tz
+    local = now.astimezone(zone)
+
+    screening = call_screening(inmate=inmate, number=number)
+    legal = screening.legal
+    # --- emergency branch: an approved emergency call stands in for a live list entry (domain.md §6).
+    grant = None if legal else emergency_grant_for(inmate=inmate, number=number, at=now)
+    if legal:
+        kind, monitored, charged, gap_rule, length = CallKind.LEGAL, False, False, False, policy.per_call_minutes
+    elif grant is not None:
+        kind, monitored, charged, gap_rule, length = CallKind.EMERGENCY, True, grant.charged, False, grant.max_minutes
+    else:
+        kind, monitored, charged, gap_rule, length = CallKind.REGULAR, True, True, True, policy.per_call_minutes
+
+    codes: list[str] = []
+    retry: list[dt.datetime] = []
+    if not inmate.in_custody:
+        codes.append("not_in_custody")
+    if balance.restricted and kind != CallKind.LEGAL:
+        codes.append("phone_restricted")
+    if not _in_calling_hours(policy, local):
+        codes.append("outside_calling_hours")
+        retry.append(_next_opening(policy, local, zone))
+    codes.extend(c for c in ("no_contact_order", "blocked_number") if c in screening.block_codes)
+    if screening.entry is None and grant is None:
+        codes.append("not_on_list")
+    open_call = balance.open_call
+    expire_open = False
+    if open_call is not None and open_call.status == Call.Status.AUTHORIZED:
+        if open_call.expires_at is not None and open_call.expires_at <= now:
+            expire_open = True  # never reported: it lapses now (the periodic task would have done it)
+        else:
+            codes.append("call_in_progress")
+    if gap_rule and balance.last_call_started_at is not None:
+        next_allowed = balance.last_call_started_at + dt.timedelta(minutes=policy.call_gap_minutes)
+        if now < next_allowed:
+            codes.append("too_soon")
+            retry.append(next_allowed)
+    if charged:
+        length = min(length, max(balance.minutes, 0))
+        if balance.minutes < 1:
+            codes.append("no_minutes_left")
+
+    allowed = not codes
+    retry_after = max(retry) if "too_soon" in codes else None
+    if retry_after is not None and "outside_calling_hours" in codes:
+        opening = _next_opening(policy, retry_after.astimezone(zone), zone)
+        if not _in_calling_hours(policy, retry_after.astimezone(zone)):
+            retry_after = opening
+    call = Call.objects.create(
+        facility=facility, inmate=inmate, dialed_number=(dialed_number or number)[:40], number=number,
+        status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=kind, monitored=monitored,
+        charged=charged, max_minutes=length if allowed else 0, reasons=codes, retry_after=retry_after,
+        requested_at=now, expires_at=now + dt.timedelta(minutes=length) + completion_grace() if allowed else None,
+        previous_call_started_at=balance.last_call_started_at,
+        emergency_request_id=grant.request_id if (grant is not None and allowed) else None,
+        client=client if getattr(client, "_meta", None) is not None else None,
+        client_label=actor_label_for(client)[:150],
+    )
+    if expire_open:
+        Call.objects.filter(pk=open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
+        balance.open_call = None
+    if allowed:
+        balance.open_call = call
+        if charged:
+            balance.last_call_started_at = now
+        if grant is not None:
+            emergency_grant_use(grant=grant, call=call)
+    if allowed or expire_open:
+        balance.save(update_fields=["open_call", "last_call_started_at", "updated_at"])
+    audit_record(
+        action="call_allowed" if allowed else "call_denied", actor=client, facility=facility, target=call,
+        data={"inmate": inmate.register_number, "number": number, "kind": kind, "reasons": codes,
+              "max_minutes": call.max_minutes},
+    )
+    return call
+
+
+def call_reasons(call: Call) -> list[Reason]:
+    return [Reason(code, REASONS[code]) for code in call.reasons]
+
+
+@dataclass(frozen=True)
+class Completion:
+    call: Call
+    minutes_charged: int
+    minutes_remaining: int
+
+
+def charge_for(*, duration_seconds: int, max_minutes: int) -> int:
+    """Each started minute, never more than authorised."""
+    return min(math.ceil(duration_seconds / 60), max_minutes)
+
+
+@transaction.atomic
+def call_complete(*, call_id: int, duration_seconds: int, facility_ids: set[int], client=None) -> Completion:
+    """The platform reports how long a call lasted. Reporting it twice charges once."""
+    from emergencies.services import emergency_call_completed
+
+    if not isinstance(duration_seconds, int) or duration_seconds < 0 or duration_seconds > MAX_DURATION_SECONDS:
+        raise CallError("invalid_duration", f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
+    found = Call.objects.filter(pk=call_id, facility_id__in=facility_ids).values_list("inmate_id", flat=True).first()
+    if found is None:
+        raise CallError("unknown_call", f"No call {call_id} for this client.", status=404)
+    # Lock order everywhere: the balance row, then the call.
+    balance = _balance_locked(found)
+    call = Call.objects.select_for_update().select_related("facility").get(pk=call_id)
+    if call.status == Call.Status.COMPLETED:
+        return Completion(call=call, minutes_charged=call.minutes_charged, minutes_remaining=balance.minutes)
+    if call.status == Call.Status.DENIED:
+        raise CallError("call_not_authorized", "This call was denied; there is nothing to complete.", status=409)
+    if call.status == Call.Status.EXPIRED:
+        raise CallError("call_expired", "This authorisation expired before the call was reported.", status=409)
+    now = timezone.now()
+    minutes = charge_for(duration_seconds=duration_seconds, max_minutes=call.max_minutes) if call.charged else 0
+    call.transition(Call.Status.COMPLETED)
+    call.completed_at, call.duration_seconds, call.minutes_charged = now, duration_seconds, minutes
+    call.save(update_fields=["status", "completed_at", "duration_seconds", "minutes_charged"])
+    if minutes:
+        _post(balance, kind=LedgerEntry.Kind.CALL_CHARGE, minutes=-minutes, facility_id=call.facility_id, at=now,
+              call=call, actor=client, reason=f"{duration_seconds} seconds")
+    if balance.open_call_id == call.pk:
+        balance.open_call = None
+    if duration_seconds == 0 and call.charged and balance.last_call_started_at == call.requested_at:
+        balance.last_call_started_at = call.previous_call_started_at  # never connected: no gap to wait
+    balance.save(update_fields=["minutes", "open_call", "last_call_started_at", "updated_at"])
+    audit_record(action="call_completed", actor=client, facility=call.facility, target=call,
+                 data={"duration_seconds": duration_seconds, "minutes_charged": minutes, "balance": balance.minutes})
+    if call.kind == CallKind.EMERGENCY:
+        emergency_call_completed(call=call)
+    return Completion(call=call, minutes_charged=minutes, minutes_remaining=balance.minutes)
+
+
+def call_authorizations_expire(*, now: dt.datetime | None = None, batch: int = 5000) -> int:
+    """Authorisations never reported complete lapse (nothing charged). Returns how many expired."""
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Call.objects.filter(status=Call.Status.AUTHORIZED, expires_at__lte=now)
+                .order_by("expires_at").values_list("pk", "inmate_id")[:batch]
+            )
+            if not ids:
+                break
+            call_ids = [c for c, _ in ids]
+            # Lock order: balances first, then the calls (as authorize and complete do).
+            list(MinuteBalance.objects.select_for_update().filter(inmate_id__in=[i for _, i in ids]).values_list("pk"))
+            expired = Call.objects.filter(pk__in=call_ids, status=Call.Status.AUTHORIZED).update(
+                status=Call.Status.EXPIRED
+            )
+            MinuteBalance.objects.filter(open_call_id__in=call_ids).update(open_call=None, updated_at=now)
+            if expired:
+                audit_record(action="call_authorizations_expired", actor="calls expiry task",
+                             data={"count": expired, "calls": call_ids[:100]})
+            total += expired
+        if len(ids) < batch:
+            break
+    return total
+
+
+__all__ = [
+    "CallError", "IllegalTransition", "call_authorize", "call_complete", "call_authorizations_expire",
+    "minutes_grant_extra", "minutes_grant_on_booking", "restriction_impose", "restriction_lift",
+]

@@ -1,0 +1,179 @@
+"""Staff pages of the calls app: calls per facility (with CSV), resets, an inmate's ledger, the warden's forms."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from approvals.numbers import display_number
+from audit.services import audit_record
+from facilities.decorators import facility_view
+from facilities.models import Inmate, Role
+from facilities.scoping import READ_ROLES, WARDEN_ROLES, get_object_for_user, scope_for_user
+from facilities.views import _facility_context
+
+from . import selectors, services
+from .filters import CallFilter
+from .forms import ExtraMinutesForm, LiftForm, RestrictionForm
+from .models import Call, IllegalTransition, MonthlyReset, PhoneRestriction
+
+PAGE_SIZE = 50
+RESET_ROLES = frozenset({Role.WARDEN, Role.AUDITOR})
+
+
+def _querystring(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    return query.urlencode()
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _calls_csv(facility, queryset, user) -> StreamingHttpResponse:
+    audit_record(action="csv_export", actor=user, facility=facility, data={"model": "calls.call"})
+    header = ["call_id", "requested_at", "inmate", "register_number", "number", "kind", "monitored", "outcome",
+              "reasons", "max_minutes", "duration_seconds", "minutes_charged"]
+
+    def rows():
+        writer = csv.writer(_Echo())
+        yield writer.writerow(header)
+        for call in queryset.iterator(chunk_size=2000):
+            yield writer.writerow([
+                call.pk, timezone.localtime(call.requested_at, facility.tz).isoformat(),
+                f"{call.inmate.last_name}, {call.inmate.first_name}", call.inmate.register_number, call.number,
+                call.kind, "yes" if call.monitored else "no", call.status, " ".join(call.reasons), call.max_minutes,
+                "" if call.duration_seconds is None else call.duration_seconds, call.minutes_charged,
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="calls-{facility.code}.csv"'
+    return response
+
+
+@facility_view(READ_ROLES)
+def call_list(request, facility):
+    qs = selectors.call_list(queryset=scope_for_user(Call.objects.filter(facility=facility), request.user))
+    with timezone.override(facility.tz):  # dates in the filters are the facility's local days
+        filterset = CallFilter(request.GET or None, queryset=qs)
+        calls = filterset.qs
+        if request.GET.get("export") == "csv":
+            return _calls_csv(facility, calls, request.user)
+        page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+        for call in page:
+            call.shown_number = display_number(call.number)
+    return render(request, "calls/call_list.html", _facility_context(
+        request, facility, filter=filterset, page=page, querystring=_querystring(request),
+    ))
+
+
+@facility_view(RESET_ROLES)
+def reset_list(request, facility):
+    qs = selectors.reset_list(queryset=scope_for_user(MonthlyReset.objects.filter(facility=facility), request.user))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "calls/reset_list.html", _facility_context(
+        request, facility, page=page, querystring=_querystring(request),
+        next_reset=selectors.next_reset_for(facility=facility), policy=facility.policy,
+    ))
+
+
+def _inmate(request, facility, pk: int) -> Inmate:
+    return get_object_for_user(Inmate.objects.select_related("facility"), request.user, pk=pk, facility=facility)
+
+
+@facility_view(READ_ROLES)
+def inmate_ledger(request, facility, pk: int):
+    inmate = _inmate(request, facility, pk)
+    page = Paginator(selectors.ledger_for(inmate=inmate), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "calls/ledger.html", _facility_context(
+        request, facility, inmate=inmate, page=page, querystring="", balance=selectors.balance_for(inmate=inmate),
+    ))
+
+
+def _form_page(request, facility, inmate, form, *, title: str, action: str, button: str, status: int = 200):
+    return render(request, "calls/form.html", _facility_context(
+        request, facility, inmate=inmate, form=form, title=title, action=action, button=button,
+    ), status=status)
+
+
+def _back(facility, inmate):
+    return redirect(reverse("inmate-detail", args=[facility.code, inmate.pk]) + "#minutes")
+
+
+@facility_view(WARDEN_ROLES)
+def grant_minutes(request, facility, pk: int):
+    inmate = _inmate(request, facility, pk)
+    form = ExtraMinutesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.minutes_grant_extra(
+                inmate=inmate, minutes=form.cleaned_data["minutes"], reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['minutes']} minutes granted to {inmate.register_number}.")
+            return _back(facility, inmate)
+    return _form_page(
+        request, facility, inmate, form, title="Grant extra minutes", button="Grant minutes",
+        action=reverse("calls-grant-minutes", args=[facility.code, inmate.pk]),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@facility_view(WARDEN_ROLES)
+def restriction_new(request, facility, pk: int):
+    inmate = _inmate(request, facility, pk)
+    with timezone.override(facility.tz):  # the form's times are facility-local
+        form = RestrictionForm(request.POST or None, initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.restriction_impose(
+                    inmate=inmate, starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"],
+                    reason=form.cleaned_data["reason"], actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Phone restriction imposed on {inmate.register_number}.")
+                return _back(facility, inmate)
+        return _form_page(
+            request, facility, inmate, form, title="Impose a phone restriction", button="Impose restriction",
+            action=reverse("calls-restriction-new", args=[facility.code, inmate.pk]),
+            status=400 if request.method == "POST" else 200,
+        )
+
+
+@facility_view(WARDEN_ROLES)
+def restriction_lift(request, facility, pk: int):
+    restriction = get_object_for_user(
+        PhoneRestriction.objects.select_related("inmate", "facility"), request.user, pk=pk, facility=facility
+    )
+    inmate = restriction.inmate
+    form = LiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.restriction_lift(restriction=restriction, reason=form.cleaned_data["reason"], actor=request.user)
+        except IllegalTransition as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"The phone restriction of {inmate.register_number} was lifted.")
+            return _back(facility, inmate)
+    elif request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return _form_page(
+        request, facility, inmate, form, title="Lift a phone restriction early", button="Lift restriction",
+        action=reverse("calls-restriction-lift", args=[facility.code, restriction.pk]),
+        status=400 if request.method == "POST" else 200,
+    )
