@@ -357,19 +357,22 @@ def emergency_requests_escalate(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def emergency_windows_expire(*, now: dt.datetime | None = None) -> list[int]:
-    """Approved calls whose window passed unused expire; returns the ids expired."""
+    """Approved calls whose window passed unused expire; so do those whose allowed call lapsed unreported
+    (the calls app expired its authorisation). Returns the ids expired."""
+    from django.db.models import F, Q
+
     now = now or timezone.now()
     expired: list[int] = []
-    ids = list(
-        EmergencyRequest.objects.filter(status=Status.APPROVED, used_at__isnull=True, window_end__lte=now)
-        .values_list("id", flat=True)
-    )
+    due = Q(status=Status.APPROVED, window_end__lte=now)
+    unused = Q(used_at__isnull=True)
+    lapsed = Q(used_at__isnull=False, calls__pk=F("used_call_id"), calls__status="expired")
+    ids = list(EmergencyRequest.objects.filter(due & (unused | lapsed)).values_list("id", flat=True).distinct())
     for request_id in ids:
         with transaction.atomic():
             req = (
-                EmergencyRequest.objects.select_for_update(skip_locked=True)
+                EmergencyRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("facility")
-                .filter(pk=request_id, status=Status.APPROVED, used_at__isnull=True, window_end__lte=now)
+                .filter(due & (unused | lapsed), pk=request_id)
                 .first()
             )
             if req is None:
@@ -378,9 +381,12 @@ def emergency_windows_expire(*, now: dt.datetime | None = None) -> list[int]:
             req.closed_at = now
             req._change_reason = "expired"
             req.save()
-            note = "The approved window passed without a call."
+            if req.used_at is None:
+                note = "The approved window passed without a call."
+            else:
+                note = "The emergency call was allowed but never reported complete; its authorisation lapsed."
             _log(req, Kind.EXPIRED, actor="system", from_status=old, note=note, at=now)
             audit_record(action="emergency_approval_expired", actor="system", facility=req.facility, target=req,
-                         reason=note, data={"window_end": req.window_end.isoformat()})
+                         reason=note, data={"window_end": req.window_end.isoformat(), "call_id": req.used_call_id})
             expired.append(req.pk)
     return expired
