@@ -121,7 +121,7 @@ def orders_for(*, user, facility) -> QuerySet[NoContactOrder]:
 def cases_for(*, user, facility) -> QuerySet[CourtCase]:
     return scope_for_user(CourtCase.objects.filter(facility=facility), user).annotate(
         party_count=Count("parties", filter=Q(parties__removed_at__isnull=True))
-    )
+    ).order_by("-created_at", "-id")
 
 
 def blocks_for(*, user, facility) -> QuerySet[BlockedNumber]:

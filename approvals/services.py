@@ -223,7 +223,7 @@ def entry_add(
 def _lock_entry(entry: PhoneListEntry) -> PhoneListEntry:
     return (
         PhoneListEntry.objects.select_for_update(of=("self",))
-        .select_related("inmate", "facility", "decided_by")
+        .select_related("inmate", "facility")  # not decided_by: a join read before the lock waits would be stale
         .get(pk=entry.pk)
     )
 
