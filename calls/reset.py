@@ -165,7 +165,7 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
     started = time.monotonic()
     now = timezone.now()
     with transaction.atomic():
-        reset = MonthlyReset.objects.select_for_update().select_related("facility__policy").get(pk=reset_id)
+        reset = MonthlyReset.objects.select_for_update(of=("self",)).select_related("facility__policy").get(pk=reset_id)
         if reset.status == MonthlyReset.Status.DONE:
             return reset
         policy = reset.facility.policy
@@ -192,7 +192,7 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
                 )
         _after_chunk(reset.pk, index)
     with transaction.atomic():
-        reset = MonthlyReset.objects.select_for_update().select_related("facility").get(pk=reset_id)
+        reset = MonthlyReset.objects.select_for_update(of=("self",)).select_related("facility").get(pk=reset_id)
         if reset.status == MonthlyReset.Status.DONE:
             return reset
         reset.status = MonthlyReset.Status.DONE

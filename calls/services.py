@@ -246,7 +246,13 @@ def call_authorize(
     codes.extend(c for c in ("no_contact_order", "blocked_number") if c in screening.block_codes)
     if screening.entry is None and grant is None:
         codes.append("not_on_list")
-    open_call = balance.open_call
+    open_call = None
+    if balance.open_call_id is not None:
+        open_call = balance.open_call
+        if open_call is None or open_call.pk != balance.open_call_id:
+            # The row was changed by a transaction we waited for (the lock re-reads the balance row
+            # but not the joined call): read the call it now points to.
+            open_call = Call.objects.filter(pk=balance.open_call_id).first()
     expire_open = False
     if open_call is not None and open_call.status == Call.Status.AUTHORIZED:
         if open_call.expires_at is not None and open_call.expires_at <= now:
