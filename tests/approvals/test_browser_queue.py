@@ -1,0 +1,93 @@
+"""In Chromium: a staff member filters the queue to co-defendant findings and denies one with a reason;
+a warden approves another flagged number with a note."""
+
+import os
+import re
+
+import pytest
+
+from approvals.models import CaseParty, PhoneListEntry
+from approvals import services
+from facilities.models import CallingPolicy
+
+from ..factories import PASSWORD, InmateFactory
+from .factories import CasePartyFactory, CourtCaseFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def page(live_server):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_server.url)
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def _log_in(page, username):
+    page.context.clear_cookies()
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/f/home/$"))
+
+
+def test_filter_deny_and_warden_approval(page, staff, warden, home, inmate):
+    CallingPolicy.objects.filter(facility=home).update(list_mode="staff_review", screen_codefendants=True)
+    case = CourtCaseFactory(facility=home, case_number="CR-2024-77")
+    CasePartyFactory(case=case, inmate=inmate)
+    CasePartyFactory(case=case, inmate=InmateFactory(facility=home, register_number="22222-222"),
+                     numbers=["+13125550101", "+13125550102"])
+    CasePartyFactory(case=case, role=CaseParty.Role.VICTIM, numbers=["+13125550103"])
+    add = dict(inmate=inmate, relationship="friend", source="kiosk", actor=staff)
+    first = services.entry_add(number="312-555-0101", contact_name="Codef Home", **add)
+    second = services.entry_add(number="312-555-0102", contact_name="Codef Cell", **add)
+    victim = services.entry_add(number="312-555-0103", contact_name="Victim Line", **add)
+    services.entry_add(number="312-555-0199", contact_name="Clean Aunt", **add)
+
+    _log_in(page, "staff")
+    page.click("nav.facility-nav >> text=Phone-list review")
+    assert "4 in all" in page.text_content(".pagination")
+    page.select_option("#id_finding", "co_defendant")
+    page.click("form.filters button[type=submit]")
+    assert "2 in all" in page.text_content(".pagination")
+    table = page.text_content("table.queue")
+    assert "Codef Home" in table and "Codef Cell" in table and "Victim Line" not in table
+    assert "CR-2024-77" in table
+    page.click(f"tr[data-entry='{first.pk}'] >> text=Decide")
+    page.check("input[name=decision][value=deny]")
+    page.select_option("#id_reason", "co_defendant")
+    page.click("text=Record the decision")
+    page.wait_for_url(re.compile(r"/phone-lists/queue/$"))
+    assert "was denied" in page.text_content(".messages")
+
+    _log_in(page, "warden")
+    page.goto("/f/home/phone-lists/queue/?finding=co_defendant")
+    assert "1 in all" in page.text_content(".pagination")
+    page.click(f"tr[data-entry='{second.pk}'] >> text=Decide")
+    page.check("input[name=decision][value=approve]")
+    page.click("text=Record the decision")
+    assert "needs a note" in page.text_content("form[aria-label=Decide]")
+    page.check("input[name=decision][value=approve]")
+    page.fill("#id_note", "Co-defendant's mother's cell, cleared by the case officer.")
+    page.click("text=Record the decision")
+    page.wait_for_url(re.compile(r"/phone-lists/queue/$"))
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    victim.refresh_from_db()
+    assert (first.status, first.decision_reason, first.decided_by) == (PhoneListEntry.Status.DENIED, "co_defendant", staff)
+    assert (second.status, second.decided_by) == (PhoneListEntry.Status.LIVE, warden)
+    assert second.decision_note.startswith("Co-defendant's mother")
+    assert victim.status == PhoneListEntry.Status.PENDING
