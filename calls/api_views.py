@@ -91,3 +91,11 @@ class CompleteView(APIView):
         except services.CallError as exc:
             raise ApiError(exc.code, exc.message, status_code=exc.status) from None
         return Response({"minutes_charged": result.minutes_charged, "minutes_remaining": result.minutes_remaining})
+
+
+class PingView(APIView):
+    """A trivial JSON answer behind the same authentication: a health check for platform clients."""
+
+    @extend_schema(responses={200: dict}, tags=["calls"], summary="Health check: is the call decision service up?")
+    def get(self, request):
+        return Response({"status": "ok"})

@@ -1,0 +1,315 @@
+"""Benchmark of POST /api/v1/calls/authorize served by gunicorn (``--scale`` multiplies the volume).
+
+Volume (scale 1): 200,000 inmates in 20 facilities, 3,000,000 live phone-list entries (15 each),
+5,000,000 past calls, built with generate_series into a separate database (portal_bench_authorize).
+gunicorn (production settings, sync workers) listens on 127.0.0.1; a bounded load generator on
+loopback (processes x threads, keep-alive connections, a fixed number of requests) measures
+requests per second and median / 99th-percentile latency of the authorize endpoint and of a
+trivial JSON endpoint (GET /api/v1/calls/ping, same authentication) on the same server, and the
+queries per decision are counted with Django's query capture.
+
+    .venv/bin/python bench/authorize.py
+    .venv/bin/python bench/authorize.py --scale 0.05 --requests 3000
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB = "portal_bench_authorize"
+BASE_URL = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+AREAS = ["312", "213", "713", "212", "415", "617", "305", "404"]
+ENTRIES_PER_INMATE = 15
+
+
+def number_for(n: int) -> str:
+    """The n-th generated number (the same formula as the SQL below)."""
+    return f"+1{AREAS[n % 8]}{200 + (n // 8) % 800}{(n // 6400) % 10000:04d}"
+
+
+def _env() -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{BASE_URL}/{DB}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--requests", type=int, default=20_000, help="requests per endpoint")
+    parser.add_argument("--procs", type=int, default=2, help="load generator processes")
+    parser.add_argument("--threads", type=int, default=8, help="connections per load generator process")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2), help="gunicorn workers")
+    parser.add_argument("--keep", action="store_true", help="reuse the database if it holds the volume")
+    args = parser.parse_args()
+    inmates = max(100, int(200_000 * args.scale))
+    calls = int(5_000_000 * args.scale)
+    facilities = 20
+
+    os.environ.update(_env())
+    import psycopg
+
+    with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
+        if exists and not args.keep:
+            conn.execute(f"DROP DATABASE {DB} WITH (FORCE)")
+            exists = None
+        if not exists:
+            conn.execute(f"CREATE DATABASE {DB}")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM facilities_inmate")
+        have = cur.fetchone()[0]
+    if have != inmates:
+        t0 = time.monotonic()
+        print(f"building {inmates:,} inmates, {inmates * ENTRIES_PER_INMATE:,} live entries, {calls:,} past calls ...",
+              flush=True)
+        _build(connection, inmates=inmates, facilities=facilities, calls=calls)
+        print(f"  built in {time.monotonic() - t0:.0f} s", flush=True)
+    else:  # a new run: forget the calls of the previous run, keep the past ones
+        with connection.cursor() as cur:
+            cur.execute("UPDATE calls_minutebalance SET open_call_id = NULL, last_call_started_at = NULL, minutes = 300")
+            cur.execute("DELETE FROM audit_auditevent")
+            cur.execute("DELETE FROM calls_call WHERE client_label <> 'bench'")
+    token = _client(facilities)
+    subprocess.run(["psql", f"{BASE_URL}/{DB}", "-qc", "VACUUM ANALYZE"], check=True)
+
+    queries = _queries_per_decision(token, inmates)
+    server = _gunicorn(args.workers)
+    try:
+        targets = _targets(inmates, args.requests + 50)
+        ping = _load("GET", "/api/v1/calls/ping", [None] * args.requests, [None] * 50, token, args)
+        auth = _load("POST", "/api/v1/calls/authorize", targets[50:], targets[:50], token, args)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    with connection.cursor() as cur:
+        cur.execute("SELECT status, count(*) FROM calls_call WHERE client_label <> 'bench' GROUP BY status")
+        outcomes = dict(cur.fetchall())
+    print(f"volume: {inmates:,} inmates in {facilities} facilities, {inmates * ENTRIES_PER_INMATE:,} live entries, "
+          f"{calls:,} past calls")
+    print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {args.procs} processes x {args.threads} "
+          f"keep-alive connections, {args.requests:,} requests per endpoint; {os.cpu_count()} CPUs shared")
+    for label, result in (("trivial JSON (GET /calls/ping)", ping), ("authorize (POST /calls/authorize)", auth)):
+        print(f"{label:36} {result['rps']:8.0f} req/s   median {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
+              f"   errors {result['errors']}")
+    print(f"ratio trivial / authorize: {ping['rps'] / auth['rps']:.1f}x req/s, median latency "
+          f"{auth['p50'] / ping['p50']:.1f}x")
+    print(f"decisions recorded: {outcomes}")
+    print(f"queries per decision (allowed, regular call): {queries['allowed']} "
+          f"(of which {queries['auth']} authenticate the token); denied: {queries['denied']}")
+
+
+def _build(connection, *, inmates: int, facilities: int, calls: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        cur.execute(
+            "INSERT INTO facilities_facility (code, name, kind, timezone, active, created_at) "
+            "SELECT 'bench-' || g, 'Bench facility ' || g, 'state', 'America/Chicago', true, now() "
+            "FROM generate_series(1, %s) g", [facilities],
+        )
+        cur.execute(
+            "INSERT INTO facilities_callingpolicy (facility_id, monthly_minutes, bonus_jan, bonus_feb, bonus_mar, "
+            "bonus_apr, bonus_may, bonus_jun, bonus_jul, bonus_aug, bonus_sep, bonus_oct, bonus_nov, bonus_dec, "
+            "per_call_minutes, call_gap_minutes, reset_day, calling_hours_start, calling_hours_end, list_mode, "
+            "screen_codefendants, list_size, legal_counted_separately, list_change_interval_days, "
+            "review_target_days, emergency_escalation_hours, updated_at) "
+            "SELECT id, 300, 0,0,0,0,0,0,0,0,0,0,0,0, 15, 60, 1, '00:00', '23:59', 'self_managed', false, 30, "
+            "true, 0, 7, 2, now() FROM facilities_facility"
+        )
+        cur.execute(
+            "INSERT INTO facilities_inmate (id, facility_id, register_number, first_name, last_name, date_of_birth, "
+            "housing_unit, status, admitted_on, released_on, created_at, updated_at) "
+            "SELECT g, f.id, 'R' || g, 'First' || g, 'Last' || g, date '1980-01-01' + (g %% 9000), 'A-1', "
+            "'in_custody', date '2024-01-01', NULL, now(), now() "
+            "FROM generate_series(1, %s) g JOIN facilities_facility f ON f.code = 'bench-' || (1 + g %% %s)",
+            [inmates, facilities],
+        )
+        cur.execute("SELECT setval(pg_get_serial_sequence('facilities_inmate', 'id'), %s)", [inmates])
+        cur.execute(
+            "INSERT INTO calls_minutebalance (inmate_id, minutes, period, updated_at) "
+            "SELECT id, 300, date_trunc('month', now())::date, now() FROM facilities_inmate"
+        )
+        # 15 live entries per inmate; number n = inmate * 15 + k, the formula of number_for().
+        cur.execute(
+            "INSERT INTO approvals_phonelistentry (inmate_id, facility_id, number, contact_name, relationship, legal, "
+            "bar_number, bar_state, source, requested_by, status, has_block, has_review, created_at, "
+            "status_changed_at, went_live_at, decision_reason, decision_note) "
+            "SELECT i.id, i.facility_id, "
+            "'+1' || (%s::text[])[1 + (n %% 8)] || (200 + (n / 8) %% 800)::text || lpad(((n / 6400) %% 10000)::text, 4, '0'), "
+            "'Contact ' || n, 'friend', false, '', '', 'staff', 'bench', 'live', false, false, now(), now(), now(), "
+            "'', '' FROM facilities_inmate i, LATERAL (SELECT i.id::bigint * %s + k AS n "
+            "FROM generate_series(0, %s) k) s",
+            [AREAS, ENTRIES_PER_INMATE, ENTRIES_PER_INMATE - 1],
+        )
+        cur.execute(
+            "INSERT INTO calls_call (facility_id, inmate_id, dialed_number, number, status, kind, monitored, charged, "
+            "max_minutes, reasons, requested_at, expires_at, completed_at, duration_seconds, minutes_charged, "
+            "client_label) "
+            "SELECT i.facility_id, i.id, '+13125550123', '+13125550123', 'completed', 'regular', true, true, 15, "
+            "'[]'::jsonb, now() - interval '3 hours' - (g %% 86400) * interval '1 minute', "
+            "now() - interval '2 hours', now() - interval '2 hours', 300, 5, 'bench' "
+            "FROM generate_series(1, %s) g JOIN facilities_inmate i ON i.id = 1 + g %% %s",
+            [calls, inmates],
+        )
+    if not connection.get_autocommit():
+        connection.commit()
+
+
+def _client(facilities: int) -> str:
+    from api.models import PlatformClient
+    from facilities.models import Facility
+
+    PlatformClient.objects.filter(name="bench").delete()
+    client = PlatformClient(name="bench")
+    token = client.set_new_token()
+    client.save()
+    client.facilities.set(Facility.objects.all())
+    return token
+
+
+def _targets(inmates: int, count: int) -> list[dict]:
+    rng = random.Random(42)
+    out = []
+    for _ in range(count):
+        inmate = rng.randrange(1, inmates + 1)
+        k = rng.randrange(ENTRIES_PER_INMATE)
+        out.append({"facility": f"bench-{1 + inmate % 20}", "register_number": f"R{inmate}",
+                    "dialed_number": number_for(inmate * ENTRIES_PER_INMATE + k)})
+    return out
+
+
+def _queries_per_decision(token: str, inmates: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    api = APIClient(SERVER_NAME="127.0.0.1")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    body = {"facility": "bench-1", "register_number": "R20", "dialed_number": number_for(20 * ENTRIES_PER_INMATE)}
+    api.post("/api/v1/calls/ping", {}, format="json")  # warm-up: last_used_at
+    with CaptureQueriesContext(connection) as ping:
+        api.get("/api/v1/calls/ping")
+    with CaptureQueriesContext(connection) as allowed:
+        response = api.post("/api/v1/calls/authorize", body, format="json")
+    assert response.json()["decision"] == "allow", response.json()
+    with CaptureQueriesContext(connection) as denied:
+        assert api.post("/api/v1/calls/authorize", body, format="json").json()["decision"] == "deny"
+    from calls.models import Call, MinuteBalance
+
+    MinuteBalance.objects.filter(inmate_id=20).update(open_call=None, last_call_started_at=None)
+    Call.objects.exclude(client_label="bench").delete()
+    return {"allowed": len(allowed), "denied": len(denied), "auth": len(ping)}
+
+
+def _gunicorn(workers: int) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen(
+        [gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{PORT}", "-w", str(workers), "--worker-class", "sync",
+         "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=_env(), start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/api/v1/calls/ping")
+            conn.getresponse().read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not start")
+
+
+def _worker(method: str, path: str, bodies: list, token: str, threads: int, out: mp.Queue) -> None:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    shares = [bodies[t::threads] for t in range(threads)]
+
+    def run(share):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        mine, bad = [], 0
+        for body in share:
+            data = None if body is None else json.dumps(body)
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    bad += 1
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                continue
+            mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    pool = [threading.Thread(target=run, args=(s,)) for s in shares]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put((latencies, errors[0]))
+
+
+def _load(method: str, path: str, bodies: list, warm_bodies: list, token: str, args) -> dict:
+    # Warm-up (a few requests per connection), then the measured run.
+    warm = mp.Queue()
+    _worker(method, path, warm_bodies, token, 4, warm)
+    warm.get()
+    out: mp.Queue = mp.Queue()
+    parts = [bodies[p::args.procs] for p in range(args.procs)]
+    procs = [mp.Process(target=_worker, args=(method, path, part, token, args.threads, out)) for part in parts]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    elapsed = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    latencies = sorted(x for lat, _ in results for x in lat)
+    errors = sum(e for _, e in results)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+if __name__ == "__main__":
+    main()
