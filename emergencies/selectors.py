@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from approvals.numbers import NumberNotCallable, normalize_number
@@ -55,6 +56,9 @@ def emergency_grant_for(*, inmate: Inmate, number: str, at: dt.datetime) -> Emer
     return EmergencyGrant(request_id=row["id"], max_minutes=row["call_minutes"], charged=row["charged"])
 
 
+STATUS_LABELS = dict(EmergencyRequest.Status.choices)
+
+
 def urgency_order() -> Case:
     return Case(
         *[When(category=cat, then=Value(rank)) for cat, rank in EmergencyRequest.URGENCY.items()],
@@ -63,11 +67,24 @@ def urgency_order() -> Case:
     )
 
 
-def emergency_queue(*, queryset: QuerySet[EmergencyRequest]) -> QuerySet[EmergencyRequest]:
-    """Most urgent category first, then oldest."""
+def emergency_queue(*, queryset: QuerySet[EmergencyRequest], facility_ids=None) -> QuerySet[EmergencyRequest]:
+    """Most urgent category first, then oldest; each row with the caller's earlier requests (same number,
+    at ``facility_ids``; None: everywhere): how many, and the latest one's outcome. One query."""
+    earlier = EmergencyRequest.objects.filter(
+        caller_number=OuterRef("caller_number"), received_at__lt=OuterRef("received_at")
+    )
+    if facility_ids is not None:
+        earlier = earlier.filter(facility_id__in=facility_ids)
     return (
         queryset.select_related("inmate", "facility__policy", "logged_by", "decided_by")
-        .annotate(urgency_rank=urgency_order())
+        .annotate(
+            urgency_rank=urgency_order(),
+            earlier_count=Coalesce(
+                Subquery(earlier.order_by().values("caller_number").annotate(n=Count("id")).values("n")[:1]),
+                Value(0),
+            ),
+            earlier_status=Subquery(earlier.order_by("-received_at", "-id").values("status")[:1]),
+        )
         .order_by("urgency_rank", "received_at", "id")
     )
 

@@ -58,8 +58,11 @@ def _filtered_page(request, queryset, facilities):
     if "status" not in data:
         data["status"] = EmergencyRequest.Status.OPEN
     filterset = EmergencyRequestFilter(data, queryset=queryset, facilities=facilities)
-    page = Paginator(selectors.emergency_queue(queryset=filterset.qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    queue = selectors.emergency_queue(queryset=filterset.qs, facility_ids=facility_ids_for_user(request.user))
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     _mark_overdue(page.object_list)
+    for row in page.object_list:
+        row.earlier_outcome = selectors.STATUS_LABELS.get(row.earlier_status, "")
     query = data.copy()
     query.pop("page", None)
     return filterset, page, query.urlencode()

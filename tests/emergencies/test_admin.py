@@ -1,5 +1,7 @@
 """The auditors' admin of emergency requests: scoped, view-only, with history."""
 
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -8,8 +10,17 @@ from emergencies import services
 
 from .factories import EmergencyRequestFactory
 
-# The role Groups come from data migrations: reload them even after a transactional test flushed the tables.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _roles(db):
+    """The role Groups come from data migrations; a transactional test elsewhere may have flushed them.
+    Running the app's roles migration again is idempotent and gives the same permissions."""
+    from django.apps import apps
+
+    importlib.import_module("facilities.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("emergencies.migrations.0002_roles").roles(apps, None)
 
 
 def test_auditor_sees_only_their_facilities_and_cannot_change(client, auditor, inmate, other_inmate):

@@ -1,20 +1,58 @@
 """In Chromium: staff log an emergency request from the inmate page, a warden approves a call."""
 
-import os
 import re
+import threading
 
 import pytest
+from django.db import connections
 
 from emergencies.models import EmergencyRequest
-from tests.browser.conftest import browser, page  # noqa: F401  (Playwright fixtures of the browser tests)
 from tests.factories import PASSWORD
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
-def _log_in(page, username):  # noqa: F811
+
+@pytest.fixture
+def in_chromium(live_server, monkeypatch):
+    """``in_chromium(scenario)`` runs ``scenario(page)`` in a thread of its own with its own Playwright, so it
+    never meets another Playwright instance (the session-wide browser of tests/browser) in this thread."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    def run(scenario):
+        failure: list[BaseException] = []
+
+        def target():
+            from playwright.sync_api import sync_playwright
+
+            try:
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+                    try:
+                        context = browser.new_context(base_url=live_server.url)
+                        page = context.new_page()
+                        page.set_default_timeout(15000)
+                        scenario(page)
+                    finally:
+                        browser.close()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+                failure.append(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(180)
+        assert not thread.is_alive(), "the browser scenario did not finish in 3 minutes"
+        if failure:
+            raise failure[0]
+
+    return run
+
+
+def _log_in(page, username):
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -22,12 +60,16 @@ def _log_in(page, username):  # noqa: F811
     page.wait_for_url(re.compile(r"/f/home/$"))
 
 
-def _log_out(page):  # noqa: F811
+def _log_out(page):
     page.click("form.logout button[type=submit]")
     page.wait_for_url(re.compile(r"/login/"))
 
 
-def test_staff_intake_then_the_warden_approves(page, staff, warden, inmate):  # noqa: F811
+def test_staff_intake_then_the_warden_approves(in_chromium, staff, warden, inmate):
+    in_chromium(lambda page: _scenario(page, staff, warden, inmate))
+
+
+def _scenario(page, staff, warden, inmate):
     _log_in(page, "staff")
     page.goto(f"/f/home/inmates/{inmate.pk}/")
     page.click("text=Log an emergency request for this inmate")

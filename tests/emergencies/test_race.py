@@ -11,7 +11,7 @@ from emergencies.models import EmergencyRequest
 from facilities.models import Role
 from tests.factories import user_with_role
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_wardens_at_once_one_decision_stands(open_request, warden, home):

@@ -114,3 +114,16 @@ def test_cross_facility_queue_lists_only_the_wardens_facilities(login, home, oth
 def test_cross_facility_queue_for_an_outsider_shows_nothing_of_home(login, other_warden, queue):
     response = login(other_warden).get(reverse("emergency-queue-all"))
     assert [r.pk for r in response.context["page"]] == [queue["elsewhere"].pk]
+
+
+def test_each_row_shows_the_callers_earlier_requests(login, warden, inmate, other_inmate):
+    now = timezone.now()
+    number = "+13125550177"
+    EmergencyRequestFactory(inmate=inmate, caller_number=number, status="denied", received_at=now - dt.timedelta(days=9))
+    EmergencyRequestFactory(inmate=inmate, caller_number=number, status="completed", received_at=now - dt.timedelta(days=3))
+    EmergencyRequestFactory(inmate=other_inmate, caller_number=number, received_at=now - dt.timedelta(days=1))  # not theirs
+    current = EmergencyRequestFactory(inmate=inmate, caller_number=number)
+    response = login(warden).get(url())
+    row = next(r for r in response.context["page"] if r.pk == current.pk)
+    assert (row.earlier_count, row.earlier_outcome) == (2, "Call made")
+    assert "2 earlier; last: call made" in response.content.decode()
