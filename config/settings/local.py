@@ -7,13 +7,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 # kombu's filesystem transport: a worker with beat runs with no broker server installed.
 _broker_dir = VAR_DIR / "broker"
-for _sub in ("out", "processed"):
+for _sub in ("out", "processed", "control"):
     (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_broker_dir / "out"),
     "data_folder_out": str(_broker_dir / "out"),
     "processed_folder": str(_broker_dir / "processed"),
+    "control_folder": str(_broker_dir / "control"),
     "store_processed": False,
     "polling_interval": 0.5,
 }
