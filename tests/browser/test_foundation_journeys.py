@@ -35,7 +35,6 @@ def test_staff_log_in_filter_the_inmate_list_and_open_an_inmate(page, staff, hom
     assert "In custody" in page.text_content("dl.facts")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the role Groups of the data migration
 def test_auditor_opens_the_admin_sees_history_and_cannot_change(page, auditor, home, warden, inmate):
     policy_update(facility=home, actor=warden, reason="Holiday bonus", bonus_dec=100)
     _log_in(page, "auditor")
