@@ -13,7 +13,7 @@ from facilities.models import CallingPolicy
 from ..factories import PASSWORD, InmateFactory
 from .factories import CasePartyFactory, CourtCaseFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
