@@ -13,7 +13,10 @@ class EmergencyRequestFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(
         choices=EmergencyRequest.Channel.choices, empty_label="Any way", label="How it came in"
     )
-    escalated = django_filters.BooleanFilter(method="filter_escalated", label="Past the escalation time")
+    escalated = django_filters.ChoiceFilter(
+        method="filter_escalated", label="Past the escalation time", empty_label="Either",
+        choices=[("true", "Yes: escalated"), ("false", "No")],
+    )
     q = django_filters.CharFilter(method="filter_q", label="Inmate, caller or number")
 
     class Meta:
@@ -25,10 +28,10 @@ class EmergencyRequestFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
 
     def filter_escalated(self, queryset, name, value):
-        if value is None:
+        if value not in ("true", "false"):
             return queryset
         q = overdue_q(facilities=self.facilities) | Q(status=EmergencyRequest.Status.OPEN, escalated_at__isnull=False)
-        return queryset.filter(q) if value else queryset.exclude(q)
+        return queryset.filter(q) if value == "true" else queryset.exclude(q)
 
     def filter_q(self, queryset, name, value):
         text = value.strip()

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -232,11 +231,3 @@ def emergency_deny(request, facility: Facility, pk: int):
 
     return _decide(request, facility, pk, DenyForm, "deny_form", action, "The request was denied.")
 
-
-def list_url(facility: Facility, **params) -> str:
-    url = reverse("emergency-list", kwargs={"code": facility.code})
-    if params:
-        from urllib.parse import urlencode
-
-        url += "?" + urlencode(params)
-    return url
