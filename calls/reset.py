@@ -93,36 +93,32 @@ _ENSURE_BALANCES = """
       AND NOT EXISTS (SELECT 1 FROM calls_minutebalance x WHERE x.inmate_id = i.id)
     ON CONFLICT DO NOTHING
 """
-_LOCK_AND_COUNT_PG = (
-    "SELECT count(*), coalesce(sum(CASE WHEN s.minutes > 0 THEN s.minutes ELSE 0 END), 0) "
-    "FROM (SELECT b.inmate_id, b.minutes " + _TARGET + " FOR UPDATE OF b) s"
-)
-_LOCK_AND_COUNT = (
-    "SELECT count(*), coalesce(sum(CASE WHEN b.minutes > 0 THEN b.minutes ELSE 0 END), 0) " + _TARGET
-)
+# The chunk's inmates are read (and, on PostgreSQL, locked) once into a session temp table; the ledger
+# inserts and the balance update then read that small table instead of joining the roster again.
+_TEMP = "CREATE TEMP TABLE IF NOT EXISTS calls_reset_target (inmate_id bigint PRIMARY KEY, facility_id bigint, minutes integer)"
+_TEMP_CLEAR = "DELETE FROM calls_reset_target"
+_FILL = "INSERT INTO calls_reset_target (inmate_id, facility_id, minutes) SELECT b.inmate_id, i.facility_id, b.minutes " + _TARGET
+_COUNT = "SELECT count(*), coalesce(sum(CASE WHEN minutes > 0 THEN minutes ELSE 0 END), 0) FROM calls_reset_target"
 _LEDGER_COLUMNS = (
     "(inmate_id, facility_id, kind, minutes, balance_after, period, reset_id, created_at, actor_label, reason, "
     "call_id, actor_id)"
 )
 _INSERT_VOIDS = (
-    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'void', -b.minutes, 0, "
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT t.inmate_id, t.facility_id, 'void', -t.minutes, 0, "
     "%(period)s, %(reset)s, %(now)s, %(actor)s, 'Unused minutes voided at the start of a new period.', NULL, NULL "
-    + _TARGET + " AND b.minutes <> 0"
+    "FROM calls_reset_target t WHERE t.minutes <> 0"
 )
 _INSERT_GRANTS = (
-    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'monthly_grant', "
-    "%(grant)s, %(grant)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL " + _TARGET
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT t.inmate_id, t.facility_id, 'monthly_grant', "
+    "%(grant)s, %(grant)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL FROM calls_reset_target t"
 )
 _INSERT_BONUSES = (
-    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT b.inmate_id, i.facility_id, 'monthly_bonus', "
-    "%(bonus)s, %(total)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL " + _TARGET
+    "INSERT INTO calls_ledgerentry " + _LEDGER_COLUMNS + " SELECT t.inmate_id, t.facility_id, 'monthly_bonus', "
+    "%(bonus)s, %(total)s, %(period)s, %(reset)s, %(now)s, %(actor)s, '', NULL, NULL FROM calls_reset_target t"
 )
 _UPDATE_BALANCES = """
     UPDATE calls_minutebalance SET minutes = %(total)s, period = %(period)s, updated_at = %(now)s
-    WHERE inmate_id IN (
-        SELECT i.id FROM facilities_inmate i
-        WHERE i.facility_id = %(facility)s AND i.status = 'in_custody' AND i.id > %(lo)s AND i.id <= %(hi)s
-    ) AND (period IS NULL OR period < %(period)s)
+    WHERE inmate_id IN (SELECT inmate_id FROM calls_reset_target)
 """
 _BOUNDARIES = """
     SELECT id FROM (
@@ -143,19 +139,23 @@ def _chunks(facility_id: int) -> list[tuple[int, int]]:
 
 def _run_chunk(params: dict) -> tuple[int, int]:
     """One chunk in one transaction: (inmates reset, minutes voided)."""
+    lock = " FOR UPDATE OF b" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(_ENSURE_BALANCES, params)
-        cursor.execute(_LOCK_AND_COUNT_PG if connection.vendor == "postgresql" else _LOCK_AND_COUNT, params)
+        cursor.execute(_TEMP)
+        cursor.execute(_TEMP_CLEAR)
+        cursor.execute(_FILL + lock, params)
+        cursor.execute(_COUNT)
         count, voided = cursor.fetchone()
-        if not count:
-            return 0, 0
-        cursor.execute(_INSERT_VOIDS, params)
-        cursor.execute(_INSERT_GRANTS, params)
-        if params["bonus"]:
-            cursor.execute(_INSERT_BONUSES, params)
-        cursor.execute(_UPDATE_BALANCES, params)
-        updated = cursor.rowcount
-    if updated != count:  # the rows were locked: this cannot differ unless something is badly wrong
+        if count:
+            cursor.execute(_INSERT_VOIDS, params)
+            cursor.execute(_INSERT_GRANTS, params)
+            if params["bonus"]:
+                cursor.execute(_INSERT_BONUSES, params)
+            cursor.execute(_UPDATE_BALANCES, params)
+            updated = cursor.rowcount
+        cursor.execute(_TEMP_CLEAR)
+    if count and updated != count:  # the rows were locked: this cannot differ unless something is badly wrong
         raise RuntimeError(f"Reset chunk touched {updated} balances but locked {count}.")
     return int(count), int(voided or 0)
 
