@@ -33,7 +33,7 @@ def test_worker_runs_the_dispatched_reset_for_every_facility():
     with celery_worker(queue="celery", extra_env={"CELERY_BROKER_URL": BROKER}):
         with app.connection_for_write(BROKER) as conn:
             app.send_task("calls.reset_dispatch", queue="celery", connection=conn)
-        done = wait_for(lambda: MonthlyReset.objects.filter(status="done").count() == 3, timeout=90)
+        done = wait_for(lambda: MonthlyReset.objects.filter(status="done").count() == 3, timeout=180)
     assert done, "the worker did not finish the three resets"
     for facility in Facility.objects.filter(code__startswith="w-").select_related("policy"):
         record = MonthlyReset.objects.get(facility=facility)
