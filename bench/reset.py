@@ -68,7 +68,9 @@ def main() -> None:
 
     # The period being reset: 2026-04-01 for every facility (they were last reset on 2026-03-01).
     period = dt.date(2026, 4, 1)
-    MonthlyReset.objects.all().delete()
+    with connection.cursor() as cur:  # a rerun (--keep): forget the previous run's reset
+        cur.execute("DELETE FROM calls_ledgerentry WHERE reset_id IS NOT NULL")
+        cur.execute("DELETE FROM calls_monthlyreset")
     from facilities.models import Facility
 
     from calls.periods import reset_moment
@@ -80,7 +82,6 @@ def main() -> None:
     ]
     with connection.cursor() as cur:
         cur.execute("UPDATE calls_minutebalance SET period = '2026-03-01'")
-        cur.execute("DELETE FROM calls_ledgerentry WHERE period = %s", [period])
     subprocess.run(["psql", f"{BASE_URL}/{DB}", "-qc", "VACUUM ANALYZE calls_minutebalance"], check=True)
 
     start = time.monotonic()
