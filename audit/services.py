@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from .models import AuditEvent
+
+
+def actor_user(actor: Any):
+    """The staff user behind ``actor``, or None for a platform client, a task or a label."""
+    return actor if isinstance(actor, get_user_model()) else None
 
 
 def actor_label_for(actor: Any) -> str:
@@ -31,10 +37,9 @@ def audit_record(
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one event. ``actor`` is a user, a platform client, a label string, or None (system)."""
-    user = actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
     return AuditEvent.objects.create(
         action=action,
-        actor=user,
+        actor=actor_user(actor),
         actor_label=actor_label_for(actor)[:150],
         facility=facility,
         target_type=target._meta.label_lower if target is not None else "",

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.numbers import normalize_number
-from audit.services import actor_label_for, audit_record
+from audit.services import actor_label_for, actor_user, audit_record
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 
@@ -44,16 +44,12 @@ class AlreadyDecided(EmergencyError):
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _user_or_none(actor):
-    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
-
-
 def _log(
     request: EmergencyRequest, kind: str, *, actor=None, from_status: str = "", note: str = "",
     data: dict | None = None, at: dt.datetime | None = None,
 ) -> EmergencyRequestEvent:
     return EmergencyRequestEvent.objects.create(
-        request=request, kind=kind, at=at or timezone.now(), actor=_user_or_none(actor),
+        request=request, kind=kind, at=at or timezone.now(), actor=actor_user(actor),
         actor_label=actor_label_for(actor)[:150], from_status=from_status,
         to_status=request.status if from_status else "", note=note, data=data or {},
     )
@@ -137,7 +133,7 @@ def emergency_request_log(
     request = EmergencyRequest(
         facility=facility, inmate=inmate, caller_name=caller_name.strip(), caller_number=number,
         relationship=relationship.strip(), category=category, description=description.strip(), channel=channel,
-        received_at=received_at, logged_by=_user_or_none(actor), findings=findings,
+        received_at=received_at, logged_by=actor_user(actor), findings=findings,
     )
     request.full_clean()
     request._change_reason = "logged"
@@ -201,7 +197,7 @@ def emergency_request_approve(
             now = timezone.now()
             start = window_start or now
             old = req.transition_to(Status.APPROVED)
-            req.decided_by, req.decided_at, req.decision_note = _user_or_none(actor), now, note.strip()
+            req.decided_by, req.decided_at, req.decision_note = actor_user(actor), now, note.strip()
             req.window_start, req.window_end = start, start + dt.timedelta(hours=int(window_hours))
             req.call_minutes, req.charged = int(call_minutes), bool(charged)
             req._change_reason = "approved"
@@ -244,7 +240,7 @@ def emergency_request_message_only(
             refused = _refusal(req, actor, "message_ruled_out", message, blockers)
         else:
             old = req.transition_to(Status.MESSAGE_ONLY)
-            req.decided_by, req.decided_at, req.decision_note = _user_or_none(actor), now, note.strip()
+            req.decided_by, req.decided_at, req.decision_note = actor_user(actor), now, note.strip()
             req.message_delivered_by, req.message_delivered_at = delivered_by, delivered_at
             req._change_reason = "message only"
             req.save()
@@ -264,7 +260,7 @@ def emergency_request_deny(*, request: EmergencyRequest | int, actor, reason: st
         raise EmergencyError("reason_required", "Give the reason for the denial.")
     req = _lock_open(request_id, actor)
     old = req.transition_to(Status.DENIED)
-    req.decided_by, req.decided_at, req.decision_note = _user_or_none(actor), timezone.now(), reason
+    req.decided_by, req.decided_at, req.decision_note = actor_user(actor), timezone.now(), reason
     req._change_reason = "denied"
     req.save()
     _log(req, Kind.DENIED, actor=actor, from_status=old, note=reason)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from audit.services import audit_record
+from audit.services import actor_label_for, actor_user, audit_record
 
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
 from .signals import inmate_booked, inmate_released, inmate_transferred
@@ -63,13 +63,7 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
 
 
 def _actor_label(actor) -> str:
-    from audit.services import actor_label_for
-
     return actor_label_for(actor)[:100]
-
-
-def _user_or_none(actor):
-    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
 
 
 @transaction.atomic
@@ -122,7 +116,7 @@ def inmate_book(
         ) from None
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.BOOKED, to_facility=facility, occurred_on=admitted_on,
-        recorded_by=_user_or_none(actor), source=_actor_label(actor),
+        recorded_by=actor_user(actor), source=_actor_label(actor),
     )
     audit_record(action="inmate_booked", actor=actor, facility=facility, target=inmate)
     inmate_booked.send(sender=Inmate, inmate=inmate, actor=actor, occurred_on=admitted_on)
@@ -163,7 +157,7 @@ def inmate_transfer(
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.TRANSFERRED, from_facility=from_facility, to_facility=to_facility,
-        occurred_on=transferred_on, recorded_by=_user_or_none(actor), source=_actor_label(actor), reason=reason,
+        occurred_on=transferred_on, recorded_by=actor_user(actor), source=_actor_label(actor), reason=reason,
     )
     data = {"from": from_facility.code, "to": to_facility.code if to_facility else None}
     audit_record(action="inmate_transferred", actor=actor, facility=from_facility, target=inmate, reason=reason, data=data)
@@ -187,7 +181,7 @@ def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: 
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.RELEASED, from_facility=inmate.facility, occurred_on=released_on,
-        recorded_by=_user_or_none(actor), source=_actor_label(actor), reason=reason,
+        recorded_by=actor_user(actor), source=_actor_label(actor), reason=reason,
     )
     audit_record(action="inmate_released", actor=actor, facility=inmate.facility, target=inmate, reason=reason)
     inmate_released.send(sender=Inmate, inmate=inmate, actor=actor, occurred_on=released_on)
