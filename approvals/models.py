@@ -358,8 +358,12 @@ class PhoneListEntry(models.Model):
         indexes = [
             models.Index(fields=["number", "status"], name="phone_entry_number_status"),
             models.Index(fields=["inmate", "status"], name="phone_entry_inmate_status"),
+            # The review queue: its order (oldest first), its status and age filters, its page ids and its
+            # counts all come from this index alone (index-only scans), however long the queue.
             models.Index(
-                fields=["facility", "created_at", "id"], condition=Q(status="pending"), name="phone_entry_queue"
+                fields=["facility", "status", "created_at", "id"],
+                include=["has_review", "has_block", "legal", "relationship"],
+                condition=Q(status__in=["pending", "suspended"]), name="phone_entry_queue_open",
             ),
         ]
 
@@ -407,8 +411,10 @@ class EntryFinding(models.Model):
     class Meta:
         ordering = ["found_at", "id"]
         indexes = [
-            models.Index(fields=["entry"], condition=Q(cleared_at__isnull=True), name="finding_entry_open"),
-            models.Index(fields=["kind"], condition=Q(cleared_at__isnull=True), name="finding_kind_open"),
+            # An entry's open findings, and "has an open finding of this kind" probed from the index alone.
+            models.Index(fields=["entry", "kind"], condition=Q(cleared_at__isnull=True), name="finding_entry_kind_open"),
+            # The entries with an open finding of a kind (the queue's finding filter, as a semi-join).
+            models.Index(fields=["kind", "entry"], condition=Q(cleared_at__isnull=True), name="finding_kind_entry_open"),
         ]
 
     def __str__(self) -> str:

@@ -61,13 +61,20 @@ def queue(request, facility):
     data.setdefault("status", PhoneListEntry.Status.PENDING)
     filterset = QueueFilter(data, queryset=selectors.queue_entries(user=request.user, facility=facility),
                             review_target_days=policy.review_target_days)
-    qs = filterset.qs if filterset.is_valid() else selectors.queue_entries(
+    valid = filterset.is_valid()
+    qs = filterset.qs if valid else selectors.queue_entries(
         user=request.user, facility=facility).filter(status=PhoneListEntry.Status.PENDING)
-    page, querystring = _page(request, qs)
+    counts = selectors.queue_counts(facility=facility, review_target_days=policy.review_target_days)
+    status = filterset.form.cleaned_data.get("status") if valid else PhoneListEntry.Status.PENDING
+    unfiltered = not valid or not any(v for k, v in filterset.form.cleaned_data.items() if k != "status")
+    page = selectors.queue_page(entries=qs, number=request.GET.get("page"), per_page=PAGE_SIZE,
+                                known_count=counts[status] if unfiltered else None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    querystring = query.urlencode()
     overdue_before = timezone.now() - dt.timedelta(days=policy.review_target_days)
     for entry in page:
         entry.overdue = entry.status == PhoneListEntry.Status.PENDING and entry.created_at < overdue_before
-    counts = selectors.queue_counts(facility=facility, review_target_days=policy.review_target_days)
     return render(request, "approvals/queue.html", _facility_context(
         request, facility, filter=filterset, page=page, querystring=querystring, counts=counts, policy=policy,
     ))

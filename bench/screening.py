@@ -5,10 +5,13 @@ no-contact orders; 100,000 entries pending at one facility. Built with bulk SQL 
 into a separate database, portal_bench_screening. Prints:
 - median and 99th-percentile time to screen one number, over 10,000 numbers (and its query count);
 - the time to re-screen after a no-contact order is added (order_create + the re-screen task);
+- the time to block a number carried by 5,000 live entries (block_create + the re-screen task, which
+  suspends them all) and to lift that block again (they return to the queue);
 - the review queue page's time and query count with 100,000 entries pending.
 
     .venv/bin/python bench/screening.py            # full volumes
     .venv/bin/python bench/screening.py --scale 0.05
+    .venv/bin/python bench/screening.py --reuse --only queue,bulk   # reuse the built database (migrated first)
 """
 
 from __future__ import annotations
@@ -154,11 +157,19 @@ def build(scale: float) -> dict:
             SELECT {num_sql(f"(g * 37) % {NUMBER_SPACE}")}, ({fac_array})[1 + g % {n_facilities}], g % 50 = 0,
                    'investigation', 'Bench block', now() - interval '1 day', now(), '', ''
             FROM generate_series(1, {n_blocks}) g""")
-        cur.execute("ANALYZE")
+    vacuum()
     print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
     return {"n_inmates": n_inmates, "n_entries": n_inmates * per_inmate, "n_parties": n_parties,
             "n_orders": n_orders, "n_cases": n_cases, "fac_ids": fac_ids, "user": user,
             "n_facilities": n_facilities}
+
+
+def vacuum() -> None:
+    """What autovacuum would have done by now on a production server (the visibility map, statistics)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -257,6 +268,67 @@ def bench_rescreen(info: dict) -> None:
     del block
 
 
+class QueryCounter:
+    """Counts SQL statements (no cap, unlike CaptureQueriesContext's 9,000)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def bench_bulk(info: dict, carried_by: int = 5000) -> None:
+    """A facility block on a number carried by ``carried_by`` live entries, then lifting it."""
+    from django.db import connection, transaction
+
+    from approvals import services
+    from approvals.models import BlockedNumber, EntryTransition, PhoneListEntry
+    from audit.models import AuditEvent
+    from facilities.models import Facility
+
+    facility = Facility.objects.get(pk=info["fac_ids"][1])
+    n_fac = len(info["fac_ids"])
+    carried_by = min(carried_by, info["n_inmates"] // n_fac)
+    # A number outside the built number space (+1 773 …), new on every run so that --reuse can repeat it.
+    run = BlockedNumber.objects.filter(number__startswith="+1773").count()
+    number = f"+1773{200 + run // 10000 % 800}{run % 10000:04d}"
+    with connection.cursor() as cur:  # live entries of `carried_by` inmates of that facility
+        cur.execute(f"""
+            INSERT INTO approvals_phonelistentry (inmate_id, facility_id, number, contact_name, relationship, legal,
+                bar_number, bar_state, source, requested_by, status, has_block, has_review, created_at,
+                status_changed_at, went_live_at, decision_reason, decision_note)
+            SELECT i.id, i.facility_id, %s, 'Shared contact', 'friend', false, '', '', 'kiosk', 'bench', 'live',
+                   false, false, now() - interval '100 days', now() - interval '100 days',
+                   now() - interval '100 days', '', ''
+            FROM facilities_inmate i WHERE i.facility_id = %s ORDER BY i.id LIMIT %s""",
+                    [number, facility.pk, carried_by])
+        cur.execute("ANALYZE approvals_phonelistentry")
+    entries = PhoneListEntry.objects.filter(number=number)
+    transitions_before = EntryTransition.objects.count()
+    audits_before = AuditEvent.objects.count()
+    t = time.perf_counter()
+    with connection.execute_wrapper(ctx := QueryCounter()):
+        with transaction.atomic():
+            block = services.block_create(facility=facility, number=number, reason="investigation",
+                                          note="Bench block on a shared number", actor="bench")
+    elapsed = time.perf_counter() - t
+    suspended = entries.filter(status="suspended").count()
+    print(f"block on a number carried by {carried_by:,} live entries + re-screen: {elapsed * 1000:,.0f} ms, "
+          f"{ctx.count:,} queries ({suspended:,} suspended; "
+          f"{EntryTransition.objects.count() - transitions_before:,} transitions, "
+          f"{AuditEvent.objects.count() - audits_before:,} audit records)", flush=True)
+    t = time.perf_counter()
+    with connection.execute_wrapper(ctx := QueryCounter()):
+        with transaction.atomic():
+            services.block_end(block=block, actor="bench", note="Bench: lifted")
+    elapsed = time.perf_counter() - t
+    pending = entries.filter(status="pending").count()
+    print(f"that block lifted + re-screen: {elapsed * 1000:,.0f} ms, {ctx.count:,} queries "
+          f"({pending:,} back in the queue)", flush=True)
+
+
 def bench_queue(info: dict) -> None:
     from django.db import connection
     from django.test import Client
@@ -292,14 +364,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the volumes (e.g. 0.05 for a quick run)")
     parser.add_argument("--samples", type=int, default=10_000, help="numbers to screen")
-    parser.add_argument("--reuse", action="store_true", help="skip the build and reuse the existing database")
+    parser.add_argument("--reuse", action="store_true",
+                        help="skip the build and reuse the existing database (migrated and vacuumed first)")
+    parser.add_argument("--only", default="screening,rescreen,bulk,queue",
+                        help="comma-separated parts to run: screening, rescreen, bulk, queue")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     if not args.reuse:
         _recreate_database()
     _setup_django()
     print(f"Building volumes at scale {args.scale} in {DB_NAME} …", flush=True)
     if args.reuse:
         from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        vacuum()
 
         from facilities.models import Facility, Inmate
         from approvals.models import CaseParty, NoContactOrder, PhoneListEntry
@@ -312,9 +392,14 @@ def main() -> None:
         info = build(args.scale)
     print(f"Volumes: {info['n_inmates']:,} inmates, {info['n_entries']:,} entries, {info['n_parties']:,} case "
           f"parties, {info['n_orders']:,} orders", flush=True)
-    bench_screening(info, args.samples)
-    bench_rescreen(info)
-    bench_queue(info)
+    if "screening" in parts:
+        bench_screening(info, args.samples)
+    if "rescreen" in parts:
+        bench_rescreen(info)
+    if "bulk" in parts:
+        bench_bulk(info)
+    if "queue" in parts:
+        bench_queue(info)
 
 
 if __name__ == "__main__":
