@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from facilities.models import CallingPolicy
@@ -49,6 +50,55 @@ def local_today(tz_name: str) -> dt.date:
     import zoneinfo
 
     return timezone.now().astimezone(zoneinfo.ZoneInfo(tz_name)).date()
+
+
+# Each finding is worded in one place, so that screening one number and screening many entries at
+# once (``screen_entries``) store the very same findings (kind and reference are what re-screening compares).
+
+
+def _order_finding(order_number: str, court: str, protected: str) -> ScreenFinding:
+    return ScreenFinding(
+        K.NO_CONTACT_ORDER.value, BLOCK, f"order {order_number}",
+        f"A court no-contact order ({order_number}, {court}) forbids contact with {protected}, whose number this is.",
+    )
+
+
+def _block_finding(pk: int, system_wide: bool, reason: str, shown: str) -> ScreenFinding:
+    where = "system-wide" if system_wide else "at this facility"
+    label = BlockedNumber.Reason(reason).label.lower()
+    return ScreenFinding(K.BLOCKED_NUMBER.value, BLOCK, f"block #{pk}", f"{shown} is blocked {where} ({label}).")
+
+
+def _party_finding(role: str, name: str, case_number: str, register: str | None, shown: str,
+                   policy: CallingPolicy) -> ScreenFinding | None:
+    if role == CaseParty.Role.DEFENDANT:
+        if not policy.screen_codefendants:
+            return None
+        who = f"{name} ({register})" if register else name
+        return ScreenFinding(
+            K.CO_DEFENDANT.value, REVIEW, f"case {case_number}" + (f", inmate {register}" if register else ""),
+            f"{shown} belongs to {who}, a co-defendant in case {case_number}.",
+        )
+    return ScreenFinding(
+        K.VICTIM_WITNESS.value, REVIEW, f"case {case_number}",
+        f"{shown} belongs to {name}, a {CaseParty.Role(role).label.lower()} in case {case_number}.",
+    )
+
+
+def _shared_finding(shared: list[tuple[str, str]], shown: str) -> ScreenFinding | None:
+    """``shared``: (register number, facility code) of up to 6 other inmates with the number live."""
+    if not shared:
+        return None
+    refs = ", ".join(f"{reg} ({code})" for reg, code in shared[:5]) + (" and others" if len(shared) > 5 else "")
+    return ScreenFinding(
+        K.SHARED_NUMBER.value, REVIEW, f"inmates {refs}"[:255],
+        f"{shown} is live on the list of {len(shared) if len(shared) <= 5 else 'more than 5'} other "
+        f"inmate(s): {refs}.",
+    )
+
+
+def _by_severity(findings: list[ScreenFinding]) -> list[ScreenFinding]:
+    return sorted(findings, key=lambda f: (f.severity != BLOCK,))
 
 
 def _policy_for(inmate) -> CallingPolicy:
@@ -99,11 +149,7 @@ def screen_number(
         .distinct()
     )
     for order_number, court, protected in orders:
-        findings.append(ScreenFinding(
-            K.NO_CONTACT_ORDER.value, BLOCK, f"order {order_number}",
-            f"A court no-contact order ({order_number}, {court}) forbids contact with {protected}, "
-            f"whose number this is.",
-        ))
+        findings.append(_order_finding(order_number, court, protected))
 
     # 3. Blocked numbers at this facility or system-wide.
     blocks = (
@@ -111,11 +157,7 @@ def screen_number(
         .values_list("pk", "system_wide", "reason")
     )
     for pk, system_wide, reason in blocks:
-        where = "system-wide" if system_wide else "at this facility"
-        label = BlockedNumber.Reason(reason).label.lower()
-        findings.append(ScreenFinding(
-            K.BLOCKED_NUMBER.value, BLOCK, f"block #{pk}", f"{shown} is blocked {where} ({label})."
-        ))
+        findings.append(_block_finding(pk, system_wide, reason, shown))
 
     # 4. Parties on the inmate's own cases (where the inmate is a defendant) holding this number.
     party_rows = (
@@ -130,32 +172,18 @@ def screen_number(
         .distinct()
     )
     for role, name, case_number, register in party_rows:
-        if role == CaseParty.Role.DEFENDANT:
-            if not policy.screen_codefendants:
-                continue
-            who = f"{name} ({register})" if register else name
-            findings.append(ScreenFinding(
-                K.CO_DEFENDANT.value, REVIEW, f"case {case_number}" + (f", inmate {register}" if register else ""),
-                f"{shown} belongs to {who}, a co-defendant in case {case_number}.",
-            ))
-        else:
-            findings.append(ScreenFinding(
-                K.VICTIM_WITNESS.value, REVIEW, f"case {case_number}",
-                f"{shown} belongs to {name}, a {CaseParty.Role(role).label.lower()} in case {case_number}.",
-            ))
+        finding = _party_finding(role, name, case_number, register, shown, policy)
+        if finding is not None:
+            findings.append(finding)
 
     # 5. The same number live on other inmates' lists.
     shared_qs = PhoneListEntry.objects.filter(number=number, status=PhoneListEntry.Status.LIVE).exclude(
         inmate_id=inmate.pk
     )
-    shared = list(shared_qs.values_list("inmate__register_number", "inmate__facility__code")[:6])
-    if shared:
-        refs = ", ".join(f"{reg} ({code})" for reg, code in shared[:5]) + (" and others" if len(shared) > 5 else "")
-        findings.append(ScreenFinding(
-            K.SHARED_NUMBER.value, REVIEW, f"inmates {refs}"[:255],
-            f"{shown} is live on the list of {len(shared) if len(shared) <= 5 else 'more than 5'} other "
-            f"inmate(s): {refs}.",
-        ))
+    shared = _shared_finding(list(shared_qs.values_list("inmate__register_number", "inmate__facility__code")[:6]),
+                             shown)
+    if shared is not None:
+        findings.append(shared)
 
     # 6. List size and change interval (regular list requests only).
     if purpose == "list":
@@ -187,5 +215,124 @@ def screen_number(
                     f"change every {interval} days, so the next one from {next_change.date().isoformat()}.",
                 ))
 
-    findings.sort(key=lambda f: (f.severity != BLOCK,))
-    return findings
+    return _by_severity(findings)
+
+
+SHARED_SHOWN = 6  # other inmates named in a shared-number finding (5, "and others" past that)
+
+
+def screen_entries(entries) -> dict[int, list[ScreenFinding]]:
+    """``screen_number(purpose="rescreen")`` for many open entries at once: {entry id: findings}.
+
+    Five queries whatever the number of entries (policies, orders, blocks, case parties, other
+    inmates' lists), each a set-based read over the entries' numbers. Every entry is screened
+    against the same snapshot: what the data says before any of them changes. ``entries``: list
+    entries with their inmate loaded (``select_related("inmate")``); writes nothing.
+    """
+    entries = list(entries)
+    if not entries:
+        return {}
+    now = timezone.now()
+    numbers = sorted({e.number for e in entries})
+    inmate_ids = sorted({e.inmate_id for e in entries})
+    facility_of = {e.pk: e.inmate.facility_id for e in entries}  # the inmate's facility, as screen_number
+    facility_ids = sorted(set(facility_of.values()))
+    out: dict[int, list[ScreenFinding]] = {}
+
+    callable_numbers = set()
+    for number in numbers:
+        try:
+            if normalize_number(number) == number:
+                callable_numbers.add(number)
+        except NumberNotCallable:
+            pass
+
+    # 1. Policies (with the facility's time zone for "today").
+    policies = {p.facility_id: p for p in CallingPolicy.objects.select_related("facility").filter(
+        facility_id__in=facility_ids)}
+    today = {fid: local_today(p.facility.timezone) for fid, p in policies.items()}
+
+    # 2. Open orders restraining these inmates and protecting these numbers (dates checked per facility).
+    orders: dict[tuple[int, str], list[tuple]] = {}
+    for number, inmate_id, order_number, court, protected, starts_on, ends_on in (
+        ProtectedNumber.objects.filter(number__in=numbers, order__inmate_id__in=inmate_ids,
+                                       order__ended_at__isnull=True)
+        .values_list("number", "order__inmate_id", "order__order_number", "order__court", "order__protected_name",
+                     "order__starts_on", "order__ends_on")
+    ):
+        orders.setdefault((inmate_id, number), []).append((order_number, court, protected, starts_on, ends_on))
+
+    # 3. Active blocks on these numbers, here or system-wide (newest first, as screen_number reads them).
+    blocks: dict[str, list[tuple]] = {}
+    for pk, number, facility_id, system_wide, reason in (
+        BlockedNumber.objects.active(now).filter(number__in=numbers)
+        .filter(Q(system_wide=True) | Q(facility_id__in=facility_ids))
+        .values_list("pk", "number", "facility_id", "system_wide", "reason")
+    ):
+        blocks.setdefault(number, []).append((pk, facility_id, system_wide, reason))
+
+    # 4. Parties holding these numbers on cases where one of these inmates is a defendant.
+    parties: dict[tuple[int, str], list[tuple]] = {}
+    for number, defendant_id, party_inmate_id, role, name, case_number, register in (
+        PartyNumber.objects.filter(number__in=numbers, party__removed_at__isnull=True)
+        .filter(
+            party__case__parties__inmate_id__in=inmate_ids,
+            party__case__parties__role=CaseParty.Role.DEFENDANT,
+            party__case__parties__removed_at__isnull=True,
+        )
+        .values_list("number", "party__case__parties__inmate_id", "party__inmate_id", "party__role", "party__name",
+                     "party__case__case_number", "party__inmate__register_number")
+        .distinct()
+    ):
+        if party_inmate_id != defendant_id:
+            parties.setdefault((defendant_id, number), []).append((role, name, case_number, register))
+
+    # 5. The first live entries of each number (one more than shown: an entry's own inmate is skipped).
+    shared: dict[str, list[tuple]] = {}
+    for number, inmate_id, register, code in (
+        PhoneListEntry.objects.filter(number__in=numbers, status=PhoneListEntry.Status.LIVE)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("number")], order_by=[F("created_at").asc(),
+                                                                                  F("id").asc()]))
+        .filter(rank__lte=SHARED_SHOWN + 1)
+        .order_by("number", "rank")
+        .values_list("number", "inmate_id", "inmate__register_number", "inmate__facility__code")
+    ):
+        shared.setdefault(number, []).append((inmate_id, register, code))
+
+    for entry in entries:
+        number = entry.number
+        if number not in callable_numbers:
+            try:
+                normalize_number(number)
+                message = f"“{number}” is not in E.164 form."
+            except NumberNotCallable as exc:
+                message = exc.message
+            out[entry.pk] = [ScreenFinding(K.NOT_CALLABLE.value, BLOCK, number, message)]
+            continue
+        facility_id_here = facility_of[entry.pk]
+        policy = policies[facility_id_here]
+        day = today[facility_id_here]
+        shown = display_number(number)
+        findings: list[ScreenFinding] = []
+        seen_orders = set()
+        for order_number, court, protected, starts_on, ends_on in orders.get((entry.inmate_id, number), ()):
+            if starts_on <= day and (ends_on is None or ends_on >= day) and \
+                    (order_number, court, protected) not in seen_orders:
+                seen_orders.add((order_number, court, protected))
+                findings.append(_order_finding(order_number, court, protected))
+        for pk, facility_id, system_wide, reason in blocks.get(number, ()):
+            if system_wide or facility_id == facility_id_here:
+                findings.append(_block_finding(pk, system_wide, reason, shown))
+        seen_parties = set()
+        for row in parties.get((entry.inmate_id, number), ()):
+            if row not in seen_parties:
+                seen_parties.add(row)
+                finding = _party_finding(*row, shown, policy)
+                if finding is not None:
+                    findings.append(finding)
+        others = [(reg, code) for inmate_id, reg, code in shared.get(number, ()) if inmate_id != entry.inmate_id]
+        finding = _shared_finding(others[:SHARED_SHOWN], shown)
+        if finding is not None:
+            findings.append(finding)
+        out[entry.pk] = _by_severity(findings)
+    return out

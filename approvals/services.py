@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.services import actor_label_for, audit_record
+from audit.services import actor_label_for, audit_record, audit_record_many
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 
@@ -33,7 +33,7 @@ from .models import (
     TransitionError,
 )
 from .numbers import NumberNotCallable, display_number, normalize_number
-from .screening import BLOCK, REVIEW, ScreenFinding, screen_number
+from .screening import BLOCK, REVIEW, ScreenFinding, screen_entries, screen_number
 
 Status = PhoneListEntry.Status
 
@@ -95,13 +95,20 @@ def _require(value: str, field: str, message: str) -> str:
 # --------------------------------------------------------------------------- entries: transitions & findings
 
 
-def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note: str = "", decided: bool = False):
+def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note: str = "", decided: bool = False,
+                log: list[EntryTransition] | None = None):
+    """Change the entry's status (not saved) and write its transition row, or append it to ``log``
+    (bulk work writes the rows of many entries in one statement)."""
     entry.check_transition(to)
     now = timezone.now()
-    EntryTransition.objects.create(
+    row = EntryTransition(
         entry=entry, from_status=entry.status, to_status=to, at=now, actor=_user(actor),
         actor_label=actor_label_for(actor)[:150], reason=reason[:32], note=note,
     )
+    if log is None:
+        row.save()
+    else:
+        log.append(row)
     entry.status = to
     entry.status_changed_at = now
     if to == Status.LIVE:
@@ -306,46 +313,108 @@ def entry_suspend(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
     return entry
 
 
-@transaction.atomic
-def entry_rescreen(*, entry_id: int) -> PhoneListEntry | None:
-    """Screen an open entry again and act on what changed (domain.md §3):
-    a live entry with a new block finding is suspended, one with a new review finding returns to the
-    queue; a suspended entry whose blocks are gone returns to the queue. Nothing goes live by itself."""
-    entry = (
-        PhoneListEntry.objects.select_for_update(of=("self",)).select_related("inmate", "facility")
-        .filter(pk=entry_id, status__in=PhoneListEntry.OPEN_STATUSES).first()
-    )
-    if entry is None:
-        return None
-    findings = screen_number(inmate=entry.inmate, number=entry.number, legal=entry.legal, purpose="rescreen",
-                             exclude_entry_id=entry.pk)
-    new, cleared = _store_findings(entry, findings)
-    new_block = [f for f in new if f.severity == BLOCK]
-    new_review = [f for f in new if f.severity == REVIEW]
-    action = None
-    if entry.status == Status.LIVE and new_block:
-        _transition(entry, Status.SUSPENDED, actor="screening", reason=new_block[0].kind, note=new_block[0].message)
-        action = "phone_entry_suspended"
-    elif entry.status == Status.LIVE and new_review:
-        _transition(entry, Status.PENDING, actor="screening", reason=new_review[0].kind, note=new_review[0].message)
-        action = "phone_entry_returned_to_queue"
-    elif entry.status == Status.SUSPENDED and not entry.has_block and any(c.severity == BLOCK for c in cleared):
-        _transition(entry, Status.PENDING, actor="screening", reason="block_lifted",
-                    note="The block on this number ended; review it again.")
-        action = "phone_entry_returned_to_queue"
-    entry.save()
-    if action or new or cleared:
-        audit_record(
-            action=action or "phone_entry_rescreened", actor="screening", facility=entry.facility, target=entry,
-            data={"new": [f"{f.kind}:{f.reference}" for f in new], "cleared": [f"{c.kind}:{c.reference}" for c in cleared],
-                  "status": entry.status},
+RESCREEN_CHUNK = 1000  # entries re-screened per transaction (a fixed number of statements each)
+
+
+def _update_screened(entries: list[PhoneListEntry], screened_at) -> None:
+    """Write what re-screening sets on each entry in one UPDATE … FROM unnest(…) statement
+    (Django's bulk_update builds a CASE per row and field: slow past a few hundred rows)."""
+    table = PhoneListEntry._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""UPDATE {table} AS e SET status = v.status, status_changed_at = v.status_changed_at,
+                       has_block = v.has_block, has_review = v.has_review, screened_at = %s
+                FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::boolean[], %s::boolean[])
+                     AS v(id, status, status_changed_at, has_block, has_review)
+                WHERE e.id = v.id""",
+            [screened_at, [e.pk for e in entries], [e.status for e in entries],
+             [e.status_changed_at for e in entries], [e.has_block for e in entries],
+             [e.has_review for e in entries]],
         )
-    return entry
+
+
+def entry_rescreen(*, entry_id: int) -> PhoneListEntry | None:
+    """Screen one open entry again (see ``entries_rescreen``); None when it is no longer open."""
+    done = entries_rescreen(entry_ids=[entry_id])
+    return done[0] if done else None
+
+
+@transaction.atomic
+def entries_rescreen(*, entry_ids: Iterable[int]) -> list[PhoneListEntry]:
+    """Screen open entries again and act on what changed (domain.md §3), in a fixed number of
+    set-based statements whatever their count:
+    a live entry with a new block finding is suspended, one with a new review finding returns to the
+    queue; a suspended entry whose blocks are gone returns to the queue. Nothing goes live by itself.
+    Each change of status is logged (who: screening, when, why) and audited, as one at a time would.
+    The entries are locked in id order (no deadlock between two bulk re-screens)."""
+    entries = list(
+        PhoneListEntry.objects.select_for_update(of=("self",)).select_related("inmate", "facility")
+        .filter(pk__in=list(entry_ids), status__in=PhoneListEntry.OPEN_STATUSES).order_by("pk")
+    )
+    if not entries:
+        return []
+    screened = screen_entries(entries)
+    now = timezone.now()
+    open_rows: dict[int, list[EntryFinding]] = {}
+    for row in EntryFinding.objects.filter(entry__in=entries, cleared_at__isnull=True).order_by("found_at", "id"):
+        open_rows.setdefault(row.entry_id, []).append(row)
+    new_rows: list[EntryFinding] = []
+    cleared_ids: list[int] = []
+    log: list[EntryTransition] = []
+    changed: list[PhoneListEntry] = []
+    events: list[dict] = []
+    for entry in entries:
+        findings = screened[entry.pk]
+        have = {(f.kind, f.reference): f for f in open_rows.get(entry.pk, ())}
+        want = {(f.kind, f.reference): f for f in findings}
+        new = [f for key, f in want.items() if key not in have]
+        cleared = [row for key, row in have.items() if key not in want]
+        new_rows += [EntryFinding(entry=entry, kind=f.kind, severity=f.severity, reference=f.reference[:255],
+                                  message=f.message, found_at=now) for f in new]
+        cleared_ids += [row.pk for row in cleared]
+        before = (entry.status, entry.has_block, entry.has_review)
+        entry.has_block = any(f.severity == BLOCK for f in findings)
+        entry.has_review = any(f.severity == REVIEW for f in findings)
+        entry.screened_at = now
+        new_block = [f for f in new if f.severity == BLOCK]
+        new_review = [f for f in new if f.severity == REVIEW]
+        action = None
+        if entry.status == Status.LIVE and new_block:
+            _transition(entry, Status.SUSPENDED, actor="screening", reason=new_block[0].kind,
+                        note=new_block[0].message, log=log)
+            action = "phone_entry_suspended"
+        elif entry.status == Status.LIVE and new_review:
+            _transition(entry, Status.PENDING, actor="screening", reason=new_review[0].kind,
+                        note=new_review[0].message, log=log)
+            action = "phone_entry_returned_to_queue"
+        elif entry.status == Status.SUSPENDED and not entry.has_block and any(c.severity == BLOCK for c in cleared):
+            _transition(entry, Status.PENDING, actor="screening", reason="block_lifted",
+                        note="The block on this number ended; review it again.", log=log)
+            action = "phone_entry_returned_to_queue"
+        if action or new or cleared or before != (entry.status, entry.has_block, entry.has_review):
+            changed.append(entry)
+        if action or new or cleared:
+            events.append({
+                "action": action or "phone_entry_rescreened", "actor": "screening", "facility": entry.facility,
+                "target": entry,
+                "data": {"new": [f"{f.kind}:{f.reference}" for f in new],
+                         "cleared": [f"{c.kind}:{c.reference}" for c in cleared], "status": entry.status},
+            })
+    EntryFinding.objects.bulk_create(new_rows, batch_size=1000)
+    if cleared_ids:
+        EntryFinding.objects.filter(pk__in=cleared_ids).update(cleared_at=now)
+    EntryTransition.objects.bulk_create(log, batch_size=1000)
+    _update_screened(entries, now)
+    if changed:  # a history row each (its reason: the transition, as entry.save() would record it)
+        PhoneListEntry.history.bulk_history_create(changed, update=True, batch_size=500)
+    audit_record_many(events)
+    return entries
 
 
 def rescreen_entries_for(*, numbers: Iterable[str], inmate_ids: Iterable[int] | None = None,
                          facility_id: int | None = None) -> int:
-    """Re-screen every open entry carrying one of ``numbers`` (optionally limited). Returns how many."""
+    """Re-screen every open entry carrying one of ``numbers`` (optionally limited), in chunks of
+    ``RESCREEN_CHUNK`` entries, each chunk a fixed number of statements. Returns how many."""
     numbers = list(set(numbers))
     if not numbers:
         return 0
@@ -354,9 +423,9 @@ def rescreen_entries_for(*, numbers: Iterable[str], inmate_ids: Iterable[int] | 
         qs = qs.filter(inmate_id__in=list(inmate_ids))
     if facility_id is not None:
         qs = qs.filter(facility_id=facility_id)
-    ids = list(qs.values_list("pk", flat=True))
-    for pk in ids:
-        entry_rescreen(entry_id=pk)
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), RESCREEN_CHUNK):
+        entries_rescreen(entry_ids=ids[start:start + RESCREEN_CHUNK])
     return len(ids)
 
 

@@ -49,3 +49,26 @@ def audit_record(
         data=data or {},
         ip_address=ip_address,
     )
+
+
+def audit_record_many(events: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append many events in one statement (bulk work, e.g. a re-screening of thousands of entries).
+
+    Each item takes ``audit_record``'s keyword arguments and is stored exactly as it would store it.
+    """
+    rows = []
+    for event in events:
+        actor, target = event.get("actor"), event.get("target")
+        rows.append(AuditEvent(
+            action=event["action"],
+            actor=actor_user(actor),
+            actor_label=actor_label_for(actor)[:150],
+            facility=event.get("facility"),
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            target_repr=str(target)[:255] if target is not None else "",
+            reason=event.get("reason", ""),
+            data=event.get("data") or {},
+            ip_address=event.get("ip_address"),
+        ))
+    return AuditEvent.objects.bulk_create(rows, batch_size=1000)
