@@ -7,6 +7,7 @@ from django import forms
 from facilities.models import Inmate
 
 from .models import BlockedNumber, CaseParty, DecisionReason, Relationship
+from .numbers import display_number
 
 NUMBERS_HELP = "One number per line (any usual format; US numbers without a country code)."
 
@@ -22,6 +23,21 @@ class EntryAddForm(forms.Form):
     legal = forms.BooleanField(required=False, label="Attorney (legal calls, not monitored)")
     bar_number = forms.CharField(max_length=32, required=False, label="Bar number")
     bar_state = forms.CharField(max_length=2, required=False, label="Bar state (two letters)")
+    replaces = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="The contact's number changed: replaces",
+        help_text="The old number is removed for that reason; a changed number is exempt from the "
+                  "list-change interval. Leave empty for a new contact.",
+    )
+
+    def __init__(self, *args, replaceable=(), **kwargs):
+        """``replaceable``: the inmate's live and pending entries (the ones a changed number may replace)."""
+        super().__init__(*args, **kwargs)
+        choices = [(e.pk, f"{display_number(e.number)}, {e.contact_name} ({e.get_status_display().lower()})")
+                   for e in replaceable if e.status in ("live", "pending")]
+        if choices:
+            self.fields["replaces"].choices = [("", "— no: a new contact —"), *choices]
+        else:
+            del self.fields["replaces"]
 
 
 class DecisionForm(forms.Form):

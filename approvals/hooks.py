@@ -45,7 +45,7 @@ def inmate_section(*, request, inmate) -> InmateSection:
             "phone_entries": entries,
             "phone_policy": policy,
             "phone_list_used": selectors.list_size_used(entries, policy=policy),
-            "phone_add_form": EntryAddForm() if can_change and inmate.in_custody else None,
+            "phone_add_form": EntryAddForm(replaceable=entries) if can_change and inmate.in_custody else None,
             "phone_can_change": can_change,
         },
         order=20,

@@ -338,6 +338,11 @@ class PhoneListEntry(models.Model):
     decision_reason = models.CharField(max_length=32, choices=DecisionReason.choices, blank=True)
     decision_note = models.TextField(blank=True)
     screened_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
+        help_text="The entry this one replaces because the contact's number changed (that entry is removed; "
+                  "such a change is exempt from the list-change interval).",
+    )
 
     history = HistoricalRecords()
 
@@ -412,9 +417,11 @@ class EntryFinding(models.Model):
         ordering = ["found_at", "id"]
         indexes = [
             # An entry's open findings, and "has an open finding of this kind" probed from the index alone.
-            models.Index(fields=["entry", "kind"], condition=Q(cleared_at__isnull=True), name="finding_entry_kind_open"),
+            models.Index(fields=["entry", "kind"], condition=Q(cleared_at__isnull=True),
+                         name="finding_entry_kind_open"),
             # The entries with an open finding of a kind (the queue's finding filter, as a semi-join).
-            models.Index(fields=["kind", "entry"], condition=Q(cleared_at__isnull=True), name="finding_kind_entry_open"),
+            models.Index(fields=["kind", "entry"], condition=Q(cleared_at__isnull=True),
+                         name="finding_kind_entry_open"),
         ]
 
     def __str__(self) -> str:

@@ -117,12 +117,16 @@ def screen_number(
     purpose: str = "list",
     exclude_entry_id: int | None = None,
     policy: CallingPolicy | None = None,
+    number_changed: bool = False,
 ) -> list[ScreenFinding]:
     """Every finding for ``number`` (E.164) on ``inmate``'s list, blocks first. Writes nothing.
 
     ``purpose``: "list" (a new list entry: size and change-interval limits apply), "emergency"
     (an emergency caller: no list limits) or "rescreen" (an existing entry, ``exclude_entry_id``:
     no list limits). ``policy`` may be passed when the caller already holds it (saves one query).
+    ``number_changed``: the entry replaces ``exclude_entry_id`` because the contact's number changed
+    (domain.md §2): exempt from the change interval, and the replaced entry does not count in the size.
+    Changes of that kind never start the change-interval clock either.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
@@ -193,10 +197,11 @@ def screen_number(
         own = PhoneListEntry.objects.filter(inmate_id=inmate.pk)
         if exclude_entry_id:
             own = own.exclude(pk=exclude_entry_id)
-        stats = own.aggregate(
+        stats = own.aggregate(  # a number-changed replacement is no change for the interval's clock
             size=Count("id", filter=counted),
-            last_live=Max("went_live_at"),
-            last_removed=Max("status_changed_at", filter=Q(status=PhoneListEntry.Status.REMOVED)),
+            last_live=Max("went_live_at", filter=Q(replaces__isnull=True)),
+            last_removed=Max("status_changed_at",
+                             filter=Q(status=PhoneListEntry.Status.REMOVED, replaced_by__isnull=True)),
         )
         last_change = max((d for d in (stats["last_live"], stats["last_removed"]) if d is not None), default=None)
         counts_here = not (legal and policy.legal_counted_separately)
@@ -206,7 +211,7 @@ def screen_number(
                 f"The list already holds {stats['size']} numbers; the facility allows {policy.list_size}.",
             ))
         interval = policy.list_change_interval_days
-        if not legal and interval and last_change is not None:
+        if not legal and not number_changed and interval and last_change is not None:
             next_change = last_change + dt.timedelta(days=interval)
             if next_change > now:
                 findings.append(ScreenFinding(

@@ -127,11 +127,19 @@ def inmate_phone_list(*, inmate) -> list[PhoneListEntry]:
     """The inmate's list: open entries first, then the last closed ones, with their open findings."""
     return list(
         PhoneListEntry.objects.filter(inmate=inmate)
+        .select_related("replaces")
         .prefetch_related(Prefetch("findings", queryset=EntryFinding.objects.filter(cleared_at__isnull=True),
                                    to_attr="open_findings"))
         .annotate(closed=Case(When(status__in=PhoneListEntry.OPEN_STATUSES, then=0), default=1))
         .order_by("closed", "contact_name", "-id")[:200]
     )
+
+
+def replaceable_entries(*, inmate) -> QuerySet[PhoneListEntry]:
+    """The entries a contact's changed number may replace: live, or waiting for review."""
+    return PhoneListEntry.objects.filter(
+        inmate=inmate, status__in=[PhoneListEntry.Status.LIVE, PhoneListEntry.Status.PENDING]
+    ).order_by("contact_name", "id")
 
 
 def list_size_used(entries: list[PhoneListEntry], *, policy) -> int:

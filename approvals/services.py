@@ -165,12 +165,18 @@ def entry_add(
     legal: bool = False,
     bar_number: str = "",
     bar_state: str = "",
+    replaces: PhoneListEntry | int | None = None,
 ) -> PhoneListEntry:
     """A new number on ``inmate``'s list, from a paper form (``source="staff"``) or the kiosk.
 
     The number is normalised (invalid, toll-free and premium numbers are refused) and screened:
     a block finding denies it at once, a review finding (or an unverified attorney number) sends it
     to the queue, a clean entry goes live where the list is self-managed and waits otherwise.
+
+    ``replaces``: staff record that a contact's number changed (domain.md §2): the new entry replaces
+    that live or pending entry of the same inmate, is exempt from the change interval (and the old
+    entry does not count against the list size), and the old entry is removed with that reason. The
+    new number is screened like any other.
     """
     number = _normalize(number)
     contact_name = _require(contact_name, "contact_name", "Enter the contact's name.")
@@ -187,19 +193,21 @@ def entry_add(
     inmate = _lock_inmate(inmate)  # serialises list-size checks for this inmate
     if not inmate.in_custody:
         raise EntryError("not_in_custody", f"{inmate.register_number} is not in custody.", status=409)
+    old = _replaced_entry(inmate=inmate, replaces=replaces, number=number, source=source)
     if PhoneListEntry.objects.filter(inmate=inmate, number=number, status__in=PhoneListEntry.OPEN_STATUSES).exists():
         raise EntryError(
             "already_on_list", f"{display_number(number)} is already on this inmate's list.", status=409,
             field="number",
         )
     policy = CallingPolicy.objects.select_related("facility").get(facility_id=inmate.facility_id)
-    findings = screen_number(inmate=inmate, number=number, legal=legal, purpose="list", policy=policy)
+    findings = screen_number(inmate=inmate, number=number, legal=legal, purpose="list", policy=policy,
+                             exclude_entry_id=old.pk if old else None, number_changed=old is not None)
     now = timezone.now()
     entry = PhoneListEntry(
         inmate=inmate, facility_id=inmate.facility_id, number=number, contact_name=contact_name,
         relationship=relationship, legal=legal, bar_number=bar_number if legal else "",
         bar_state=bar_state if legal else "", source=source, requested_by=actor_label_for(actor)[:150],
-        status=Status.PENDING, created_at=now, status_changed_at=now,
+        status=Status.PENDING, created_at=now, status_changed_at=now, replaces=old,
     )
     entry._change_reason = f"added ({source})"
     try:
@@ -222,9 +230,45 @@ def entry_add(
     audit_record(
         action="phone_entry_added", actor=actor, facility=inmate.facility, target=entry,
         data={"number": number, "source": source, "status": entry.status,
-              "findings": [{"kind": f.kind, "severity": f.severity, "reference": f.reference} for f in findings]},
+              "findings": [{"kind": f.kind, "severity": f.severity, "reference": f.reference} for f in findings],
+              **({"replaces": old.pk, "replaced_number": old.number} if old else {})},
     )
+    if old is not None:
+        note = (f"The contact's number changed to {display_number(number)} (entry #{entry.pk}, "
+                f"{entry.get_status_display().lower()}).")
+        _transition(old, Status.REMOVED, actor=actor, reason="number_changed", note=note)
+        old.save()
+        audit_record(action="phone_entry_removed", actor=actor, facility=inmate.facility, target=old,
+                     reason="The contact's number changed.",
+                     data={"number": old.number, "replaced_by": entry.pk, "new_number": number})
     return entry
+
+
+REPLACEABLE = (Status.LIVE, Status.PENDING)
+
+
+def _replaced_entry(*, inmate: Inmate, replaces, number: str, source: str) -> PhoneListEntry | None:
+    """The entry a changed number replaces, locked; refused unless it is a live or pending entry of
+    the same inmate, with another number, recorded by staff."""
+    if replaces in (None, ""):
+        return None
+    if source != PhoneListEntry.Source.STAFF:
+        raise EntryError("invalid_input", "Only staff record a contact's changed number.", field="replaces")
+    try:
+        pk = replaces.pk if isinstance(replaces, PhoneListEntry) else int(replaces)
+    except (TypeError, ValueError):
+        raise EntryError("invalid_input", "Choose one of this inmate's numbers to replace.",
+                         field="replaces") from None
+    old = PhoneListEntry.objects.select_for_update().filter(pk=pk, inmate=inmate).first()
+    if old is None:
+        raise EntryError("invalid_input", "Choose one of this inmate's numbers to replace.", field="replaces")
+    if old.status not in REPLACEABLE:
+        raise EntryError("not_replaceable", f"A {old.get_status_display().lower()} number cannot be replaced; "
+                         "only a live number or one waiting for review.", status=409, field="replaces")
+    if old.number == number:
+        raise EntryError("same_number", f"{display_number(number)} is the number already on the list.",
+                         field="number")
+    return old
 
 
 def _lock_entry(entry: PhoneListEntry) -> PhoneListEntry:

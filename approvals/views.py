@@ -82,7 +82,7 @@ def queue(request, facility):
 
 def _entry(request, facility, pk) -> PhoneListEntry:
     return get_object_for_user(
-        PhoneListEntry.objects.select_related("inmate", "decided_by", "legal_verified_by"),
+        PhoneListEntry.objects.select_related("inmate", "decided_by", "legal_verified_by", "replaces", "replaced_by"),
         request.user, pk=pk, facility=facility,
     )
 
@@ -119,7 +119,12 @@ def entry_detail(request, facility, pk: int):
 @facility_view(STAFF_ROLES)
 def entry_add(request, facility, inmate_pk: int):
     inmate = get_object_for_user(Inmate.objects.all(), request.user, pk=inmate_pk, facility=facility)
-    form = EntryAddForm(request.POST or None)
+    replaceable = list(selectors.replaceable_entries(inmate=inmate))
+    initial = {}
+    chosen = next((e for e in replaceable if str(e.pk) == request.GET.get("replaces")), None)
+    if chosen is not None:  # "Number changed" on the list: the same contact, a new number
+        initial = {"replaces": chosen.pk, "contact_name": chosen.contact_name, "relationship": chosen.relationship}
+    form = EntryAddForm(request.POST or None, replaceable=replaceable, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.STAFF, actor=request.user,

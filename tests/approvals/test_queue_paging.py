@@ -21,7 +21,8 @@ def _bulk_pending(inmate, n, *, finding_every=0):
     entries = PhoneListEntry.objects.bulk_create(
         PhoneListEntry(inmate=inmate, facility=inmate.facility, number=f"+1312555{i:04d}", contact_name=f"C{i:04d}",
                        relationship="friend", source="kiosk", requested_by="kiosk", status=S.PENDING,
-                       created_at=now - dt.timedelta(minutes=n - i), has_review=bool(finding_every and i % finding_every == 0))
+                       created_at=now - dt.timedelta(minutes=n - i),
+                       has_review=bool(finding_every and i % finding_every == 0))
         for i in range(n)
     )
     if finding_every:
