@@ -5,6 +5,8 @@
 
 from django.db import migrations
 
+from facilities.migration_operations import run_sql_on_postgres
+
 
 class Migration(migrations.Migration):
 
@@ -13,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(
+        run_sql_on_postgres(
             "CREATE STATISTICS IF NOT EXISTS phone_entry_facility_status (mcv, dependencies) "
             "ON facility_id, status FROM approvals_phonelistentry",
             "DROP STATISTICS IF EXISTS phone_entry_facility_status",
