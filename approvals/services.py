@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.services import actor_label_for, audit_record, audit_record_many
+from audit.services import actor_label_for, actor_user, audit_record, audit_record_many
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 
@@ -64,10 +64,6 @@ class AlreadyDecided(EntryError):
         self.decided_by_label = who
 
 
-def _user(actor):
-    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
-
-
 def _normalize(raw: str, *, field: str = "number") -> str:
     try:
         return normalize_number(raw)
@@ -102,7 +98,7 @@ def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note
     entry.check_transition(to)
     now = timezone.now()
     row = EntryTransition(
-        entry=entry, from_status=entry.status, to_status=to, at=now, actor=_user(actor),
+        entry=entry, from_status=entry.status, to_status=to, at=now, actor=actor_user(actor),
         actor_label=actor_label_for(actor)[:150], reason=reason[:32], note=note,
     )
     if log is None:
@@ -115,7 +111,7 @@ def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note
         entry.went_live_at = now
     if decided:
         entry.decided_at = now
-        entry.decided_by = _user(actor)
+        entry.decided_by = actor_user(actor)
         entry.decision_reason = reason if reason in DecisionReason.values else DecisionReason.OTHER
         entry.decision_note = note
     entry._change_reason = f"{to}: {reason} {note}".strip()[:100]
@@ -216,7 +212,7 @@ def entry_add(
     except IntegrityError:
         raise EntryError("already_on_list", f"{display_number(number)} is already on this inmate's list.",
                          status=409, field="number") from None
-    EntryTransition.objects.create(entry=entry, from_status="", to_status=Status.PENDING, at=now, actor=_user(actor),
+    EntryTransition.objects.create(entry=entry, from_status="", to_status=Status.PENDING, at=now, actor=actor_user(actor),
                                    actor_label=actor_label_for(actor)[:150], reason="requested", note=source)
     _store_findings(entry, findings)
     blocks = [f for f in findings if f.severity == BLOCK]
@@ -304,7 +300,7 @@ def entry_approve(*, entry: PhoneListEntry, actor, note: str = "", legal_verifie
                 field="legal_verified",
             )
         entry.legal_verified_at = timezone.now()
-        entry.legal_verified_by = _user(actor)
+        entry.legal_verified_by = actor_user(actor)
     _transition(entry, Status.LIVE, actor=actor, reason=DecisionReason.APPROVED, note=note, decided=True)
     entry.save()
     audit_record(action="phone_entry_approved", actor=actor, facility=entry.facility, target=entry, reason=note,
@@ -488,7 +484,7 @@ def case_create(*, facility: Facility, case_number: str, court: str, description
     case = CourtCase(
         facility=facility, case_number=_require(case_number, "case_number", "Enter the case number."),
         court=_require(court, "court", "Enter the court."), description=(description or "").strip(),
-        created_by=_user(actor),
+        created_by=actor_user(actor),
     )
     if CourtCase.objects.filter(court__iexact=case.court, case_number__iexact=case.case_number).exists():
         raise EntryError("duplicate_case", f"Case {case.case_number} of {case.court} is already recorded.",
@@ -508,7 +504,7 @@ def party_add(
     numbers = _normalize_many(numbers)
     if inmate is not None and CaseParty.objects.filter(case=case, inmate=inmate, removed_at__isnull=True).exists():
         raise EntryError("duplicate_party", f"{inmate} is already a party to this case.", status=409, field="inmate")
-    party = CaseParty.objects.create(case=case, role=role, name=name, inmate=inmate, created_by=_user(actor))
+    party = CaseParty.objects.create(case=case, role=role, name=name, inmate=inmate, created_by=actor_user(actor))
     PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in numbers)
     audit_record(action="case_party_added", actor=actor, facility=case.facility, target=party,
                  data={"case": case.case_number, "role": role, "numbers": numbers,
@@ -540,7 +536,7 @@ def party_remove(*, party: CaseParty, actor, reason: str) -> CaseParty:
     reason = _require(reason, "reason", "Say why the party is removed.")
     if party.removed_at is not None:
         raise EntryError("party_removed", "This party was already removed.", status=409)
-    party.removed_at, party.removed_by, party.removed_reason = timezone.now(), _user(actor), reason
+    party.removed_at, party.removed_by, party.removed_reason = timezone.now(), actor_user(actor), reason
     party._change_reason = reason
     party.save()
     audit_record(action="case_party_removed", actor=actor, facility=party.case.facility, target=party, reason=reason)
@@ -578,7 +574,7 @@ def order_create(
         order_number=_require(order_number, "order_number", "Enter the order number."),
         starts_on=starts_on, ends_on=ends_on, case=case,
         document_reference=_require(document_reference, "document_reference", "Name the document the order rests on."),
-        created_by=_user(actor),
+        created_by=actor_user(actor),
     )
     try:
         order.full_clean(exclude=["facility", "inmate", "case", "created_by"])
@@ -628,7 +624,7 @@ def order_end(*, order: NoContactOrder, actor, reason: str) -> NoContactOrder:
     reason = _require(reason, "reason", "Say why the order ends (the court's decision).")
     if order.ended_at is not None:
         raise EntryError("order_ended", "This order has already ended.", status=409)
-    order.ended_at, order.ended_by, order.end_reason = timezone.now(), _user(actor), reason
+    order.ended_at, order.ended_by, order.end_reason = timezone.now(), actor_user(actor), reason
     order._change_reason = reason
     order.save()
     audit_record(action="no_contact_order_ended", actor=actor, facility=order.facility, target=order, reason=reason)
@@ -656,7 +652,7 @@ def block_create(
         raise EntryError("invalid_input", "The end of the block must be in the future.", field="ends_at")
     block = BlockedNumber.objects.create(
         facility=facility, number=number, system_wide=system_wide, reason=reason, note=note, starts_at=now,
-        ends_at=ends_at, created_by=_user(actor),
+        ends_at=ends_at, created_by=actor_user(actor),
     )
     audit_record(action="number_blocked", actor=actor, facility=facility, target=block, reason=note,
                  data={"number": number, "system_wide": system_wide, "reason": reason})
@@ -677,7 +673,7 @@ def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") ->
         raise EntryError("paperwork_required",
                          "A victim's block is lifted only on court or prosecutor paperwork: name it.",
                          field="paperwork")
-    block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), _user(actor), note, paperwork
+    block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), actor_user(actor), note, paperwork
     block._change_reason = note
     block.save()
     audit_record(action="number_unblocked", actor=actor, facility=block.facility, target=block, reason=note,
