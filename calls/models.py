@@ -71,8 +71,8 @@ class MinuteBalance(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["period"])]
+    # No index on ``period``: nothing reads balances by period, and an indexed ``period`` would stop the
+    # monthly reset's updates from being HOT (heap-only) updates. See migration 0003 (fillfactor).
 
     def __str__(self) -> str:
         return f"{self.minutes} minutes for inmate #{self.inmate_id}"
@@ -90,19 +90,29 @@ class LedgerEntry(models.Model):
 
     PERIOD_KINDS = (Kind.MONTHLY_GRANT, Kind.MONTHLY_BONUS, Kind.VOID)
 
-    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="ledger_entries")
-    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
+    # Indexes are few on purpose: the monthly reset appends two or three entries per inmate in bulk, and
+    # each index costs a random write per entry. The inmate's ledger is read through the
+    # (inmate, -created_at, -id) index (which also serves every lookup by inmate); facility and reset are
+    # never searched on (the reset record carries its own totals); call and actor are indexed only where
+    # set (a handful of rows), which keeps a deletion's PROTECT check from scanning the table.
+    inmate = models.ForeignKey(
+        "facilities.Inmate", on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     minutes = models.IntegerField(help_text="Positive adds minutes, negative takes them away.")
     balance_after = models.IntegerField()
     period = models.DateField(null=True, blank=True)
-    call = models.ForeignKey("Call", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    call = models.ForeignKey(
+        "Call", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     reset = models.ForeignKey(
-        "MonthlyReset", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        "MonthlyReset", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=150, default="system")
     reason = models.TextField(blank=True)
@@ -111,9 +121,10 @@ class LedgerEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            # Per-inmate idempotence of the monthly reset and of call completion.
+            # Per-inmate idempotence of the monthly reset and of call completion. The period leads: a reset
+            # adds its entries to one region of this index (its period's), not next to every past entry.
             models.UniqueConstraint(
-                fields=["inmate", "period", "kind"],
+                fields=["period", "inmate", "kind"],
                 condition=Q(kind__in=["monthly_grant", "monthly_bonus", "void"]),
                 name="ledger_once_per_period",
             ),
@@ -123,7 +134,11 @@ class LedgerEntry(models.Model):
                 name="ledger_extra_grant_reason_required",
             ),
         ]
-        indexes = [models.Index(fields=["inmate", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["inmate", "-created_at", "-id"]),
+            models.Index(fields=["call"], condition=Q(call__isnull=False), name="ledger_call"),
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="ledger_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.minutes:+d} for inmate #{self.inmate_id}"

@@ -191,6 +191,50 @@ def test_worker_killed_half_way_then_run_again(time_machine, settings, monkeypat
     assert_balances_equal_ledger()
 
 
+@pytest.mark.parametrize("chunk", [2, 20_000])
+def test_reset_mixes_inmates_with_and_without_a_balance(time_machine, settings, chunk):
+    """Inmates without a balance row, already granted this period, released, or due: each chunk takes
+    the due ones at once, and the rest only after giving the missing their balance row."""
+    time_machine.move_to(dt.datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False)
+    settings.CALLS_RESET_CHUNK = chunk
+    fac = _facility("mixed", "America/Chicago")
+    due = _inmates(fac, 3, minutes=40)
+    bare = [InmateFactory(facility=fac) for _ in range(2)]  # in custody, no balance row at all
+    booked = InmateFactory(facility=fac)
+    services.minutes_grant_on_booking(inmate=booked)  # already has the May allowance
+    gone = InmateFactory(facility=fac, status=Inmate.Status.RELEASED, released_on=dt.date(2026, 4, 20))
+    record = MonthlyReset.objects.create(facility=fac, period=dt.date(2026, 5, 1), reset_at=dt.datetime(2026, 5, 1, 5, 0, tzinfo=UTC))
+    done = reset.facility_reset_run(reset_id=record.pk)
+    assert done.inmates_reset == 5 and done.minutes_voided == 120 and done.minutes_granted == 1500
+    for inmate in [*due, *bare, booked]:
+        balance = MinuteBalance.objects.get(inmate=inmate)
+        assert (balance.minutes, balance.period) == (300, dt.date(2026, 5, 1))
+        assert LedgerEntry.objects.filter(inmate=inmate, kind="monthly_grant", period=dt.date(2026, 5, 1)).count() == 1
+    assert not MinuteBalance.objects.filter(inmate=gone).exists()
+    assert LedgerEntry.objects.filter(kind="void").count() == 3  # nothing to void for the bare ones
+    assert_balances_equal_ledger()
+
+
+def test_ledger_keeps_its_constraints_and_only_the_indexes_it_needs():
+    """Migration 0003 dropped the foreign keys' plain indexes, not the constraints on the same columns."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's catalogue")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'calls_ledgerentry'")
+        indexes = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'calls_ledgerentry'::regclass AND contype = 'f'"
+        )
+        foreign_keys = {name.split("_", 3)[2] for (name,) in cursor.fetchall()}
+    assert "UNIQUE" in indexes["ledger_once_per_period"] and "(period, inmate_id, kind)" in indexes["ledger_once_per_period"]
+    assert "UNIQUE" in indexes["ledger_one_charge_per_call"]
+    assert set(indexes) == {
+        "calls_ledgerentry_pkey", "ledger_once_per_period", "ledger_one_charge_per_call", "ledger_call", "ledger_actor",
+        next(name for name in indexes if name.startswith("calls_ledge_inmate_")),
+    }
+    assert foreign_keys == {"actor", "call", "facility", "inmate", "reset"}
+
+
 def test_dispatcher_requeues_a_run_that_died_but_not_a_fresh_one(time_machine, django_capture_on_commit_callbacks, monkeypatch):
     fac = _facility("stale", "America/Chicago")
     _inmates(fac, 2)
