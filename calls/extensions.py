@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
 from facilities.extensions import DashboardCard, InmateSection, NavLink
 from facilities.scoping import WARDEN_ROLES, roles_at
@@ -40,6 +41,9 @@ def inmate_section(*, request, inmate) -> InmateSection:
     calls = list(selectors.calls_for(inmate=inmate)[:10])
     restrictions = list(selectors.restrictions_for(inmate=inmate))
     is_warden = bool(roles_at(request.user, inmate.facility) & WARDEN_ROLES)
+    # Both forms have a "reason": their own ids keep each label on its own field. The restriction starts now
+    # (facility-local, as the form's own page proposes).
+    local_now = timezone.localtime(timezone.now(), inmate.facility.tz).replace(second=0, microsecond=0, tzinfo=None)
     return InmateSection(
         template="calls/inmate_section.html",
         order=30,
@@ -49,7 +53,8 @@ def inmate_section(*, request, inmate) -> InmateSection:
             "recent_calls": calls,
             "restrictions": restrictions,
             "restricted_now": any(r.state == "active" for r in restrictions),
-            "grant_form": ExtraMinutesForm() if is_warden else None,
-            "restriction_form": RestrictionForm() if is_warden else None,
+            "grant_form": ExtraMinutesForm(auto_id="grant_%s") if is_warden else None,
+            "restriction_form": RestrictionForm(auto_id="restriction_%s", initial={"starts_at": local_now})
+            if is_warden else None,
         },
     )
