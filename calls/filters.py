@@ -7,15 +7,21 @@ from approvals.numbers import NumberNotCallable, normalize_number
 from .models import REASONS, Call, CallKind
 
 
+class EitherYesNoWidget(django_filters.widgets.BooleanWidget):
+    """A yes/no filter whose empty choice reads "Either" (django-filter's says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Either"), ("true", "Yes"), ("false", "No")]
+
+
 class CallFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(field_name="requested_at", lookup_expr="date__gte", label="From",
                                           widget=forms.DateInput(attrs={"type": "date"}))
     date_to = django_filters.DateFilter(field_name="requested_at", lookup_expr="date__lte", label="To",
                                         widget=forms.DateInput(attrs={"type": "date"}))
     kind = django_filters.ChoiceFilter(choices=CallKind.choices, empty_label="Any kind")
-    monitored = django_filters.BooleanFilter(
-        widget=django_filters.widgets.BooleanWidget(), label="Monitored",
-    )
+    monitored = django_filters.BooleanFilter(widget=EitherYesNoWidget(), label="Monitored")
     outcome = django_filters.ChoiceFilter(field_name="status", choices=Call.Status.choices, empty_label="Any outcome")
     reason = django_filters.ChoiceFilter(choices=[(c, m) for c, m in REASONS.items()], method="filter_reason",
                                          empty_label="Any reason", label="Denial reason")

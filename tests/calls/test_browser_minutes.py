@@ -180,6 +180,8 @@ def _staff_scenario(page, two_calls):
     page.click("nav.facility-nav a:text-is('Calls')")
     page.wait_for_url(re.compile(r"/f/home/calls/$"))
     assert "2 in all" in page.text_content("nav.pagination")
+    monitored = page.locator("#id_monitored option").all_text_contents()
+    assert monitored == ["Either", "Yes", "No"]
 
     page.select_option("#id_outcome", "denied")
     page.click("form.filters button:text('Filter')")

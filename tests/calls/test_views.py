@@ -101,6 +101,25 @@ def test_calls_page_filters_and_csv(login, staff, calls, home):
     assert lines[0].startswith("call_id,") and len(lines) == 2 and ",125,3" in lines[1]
 
 
+def test_calls_page_selects_use_plain_words(login, staff, calls, home):
+    import re
+
+    client = login(staff)
+    url = reverse("calls-list", args=[home.code])
+    html = client.get(url).content.decode()
+    monitored = re.search(r'<select name="monitored"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", monitored) == ["Either", "Yes", "No"]
+    assert "Unknown" not in html
+    for name, empty in [("kind", "Any kind"), ("outcome", "Any outcome"), ("reason", "Any reason")]:
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        assert re.findall(r"<option[^>]*>([^<]*)</option>", select)[0] == empty
+    # The choices still filter: both calls were regular (monitored), none unmonitored.
+    assert "2 in all" in client.get(url, {"monitored": ""}).content.decode()
+    assert "0 in all" in client.get(url, {"monitored": "false"}).content.decode()
+    chosen = client.get(url, {"monitored": "false"}).content.decode()
+    assert re.search(r'<option value="false" selected>No</option>', chosen)
+
+
 def test_calls_page_paginates(login, staff, funded, home, clock):
     for _ in range(55):
         services.call_authorize(facility=home, register_number=funded.register_number, number="+13125550199")
