@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from audit.services import actor_label_for, audit_record
+from audit.services import actor_label_for, actor_user, audit_record
 from facilities.models import Facility, Inmate
 
 from .models import REASONS, Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
@@ -40,10 +40,6 @@ class CallError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-
-def _user_or_none(actor):
-    return actor if getattr(actor, "_meta", None) is not None and actor._meta.label_lower == "auth.user" else None
 
 
 # --------------------------------------------------------------------------- ledger
@@ -74,7 +70,7 @@ def _post(
     balance.minutes += minutes
     return LedgerEntry.objects.create(
         inmate_id=balance.inmate_id, facility_id=facility_id, kind=kind, minutes=minutes,
-        balance_after=balance.minutes, period=period, call=call, created_at=at, actor=_user_or_none(actor),
+        balance_after=balance.minutes, period=period, call=call, created_at=at, actor=actor_user(actor),
         actor_label=actor_label_for(actor)[:150], reason=reason,
     )
 
