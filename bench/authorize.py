@@ -30,8 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._db import database_url, prepare_database  # noqa: E402
 DB = "portal_bench_authorize"
-BASE_URL = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 AREAS = ["312", "213", "713", "212", "415", "617", "305", "404"]
 ENTRIES_PER_INMATE = 15
@@ -45,7 +45,7 @@ def number_for(n: int) -> str:
 def _env() -> dict:
     return {
         **os.environ,
-        "DATABASE_URL": f"{BASE_URL}/{DB}",
+        "DATABASE_URL": database_url(DB),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -69,22 +69,9 @@ def main() -> None:
     facilities = 20
 
     os.environ.update(_env())
-    import psycopg
-
-    with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
-        if exists and not args.keep:
-            conn.execute(f"DROP DATABASE {DB} WITH (FORCE)")
-            exists = None
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    prepare_database(DB, keep=args.keep)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM facilities_inmate")
         have = cur.fetchone()[0]
@@ -99,7 +86,7 @@ def main() -> None:
             cur.execute("UPDATE calls_minutebalance SET open_call_id = NULL, last_call_started_at = NULL, minutes = 300")
             cur.execute("DELETE FROM calls_call WHERE client_label <> 'bench'")
     token = _client(facilities)
-    subprocess.run(["psql", f"{BASE_URL}/{DB}", "-qc", "VACUUM ANALYZE"], check=True)
+    subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE"], check=True)
 
     queries = _queries_per_decision(token, inmates)
     server = _gunicorn(args.workers)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._db import database_url, prepare_database  # noqa: E402
 DB = "portal_bench_reset"
-BASE_URL = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
 def main() -> None:
@@ -39,26 +39,10 @@ def main() -> None:
     args = parser.parse_args()
     inmates = max(args.facilities, int(1_000_000 * args.scale))
 
-    os.environ["DATABASE_URL"] = f"{BASE_URL}/{DB}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    import psycopg
-
-    with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone()
-        if exists and not args.keep:
-            conn.execute(f"DROP DATABASE {DB} WITH (FORCE)")
-            exists = None
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    prepare_database(DB, keep=args.keep)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     from calls import reset as reset_mod
     from calls.models import MonthlyReset
 
@@ -70,7 +54,7 @@ def main() -> None:
         print(f"building {inmates:,} inmates in {args.facilities} facilities ...", flush=True)
         _build(connection, inmates=inmates, facilities=args.facilities)
         print(f"  built in {time.monotonic() - t0:.1f} s", flush=True)
-    subprocess.run(["psql", f"{BASE_URL}/{DB}", "-qc", "VACUUM ANALYZE"], check=True)
+    subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE"], check=True)
 
     # The period being reset: 2026-04-01 for every facility (they were last reset on 2026-03-01).
     period = dt.date(2026, 4, 1)
@@ -95,7 +79,7 @@ def main() -> None:
     )
     with connection.cursor() as cur:
         cur.execute("UPDATE calls_minutebalance SET period = '2026-03-01'")
-    subprocess.run(["psql", f"{BASE_URL}/{DB}", "-qc", "VACUUM ANALYZE calls_minutebalance"], check=True)
+    subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE calls_minutebalance"], check=True)
 
     def wal_lsn():
         with connection.cursor() as cur:
