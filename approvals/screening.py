@@ -85,11 +85,23 @@ def _party_finding(role: str, name: str, case_number: str, register: str | None,
     )
 
 
-def _shared_finding(shared: list[tuple[str, str]], shown: str) -> ScreenFinding | None:
-    """``shared``: (register number, facility code) of up to 6 other inmates with the number live."""
+def _shared_finding(shared: list[tuple[str, str, int]], shown: str, facility_id: int) -> ScreenFinding | None:
+    """``shared``: (register number, facility code, facility id) of up to 6 other inmates with the number live.
+
+    Inmates at the entry's own facility (``facility_id``) are named; those at other facilities are only
+    counted, per facility: the entry's readers may hold no role there, and another facility's inmates
+    are not theirs to see.
+    """
     if not shared:
         return None
-    refs = ", ".join(f"{reg} ({code})" for reg, code in shared[:5]) + (" and others" if len(shared) > 5 else "")
+    listed = shared[:5]
+    away: dict[str, int] = {}
+    for _reg, code, fid in listed:
+        if fid != facility_id:
+            away[code] = away.get(code, 0) + 1
+    parts = [reg for reg, _code, fid in listed if fid == facility_id]
+    parts += [f"{n} inmate{'s' if n > 1 else ''} at {code}" for code, n in away.items()]
+    refs = ", ".join(parts) + (" and others" if len(shared) > 5 else "")
     return ScreenFinding(
         K.SHARED_NUMBER.value, REVIEW, f"inmates {refs}"[:255],
         f"{shown} is live on the list of {len(shared) if len(shared) <= 5 else 'more than 5'} other "
@@ -184,8 +196,8 @@ def screen_number(
     shared_qs = PhoneListEntry.objects.filter(number=number, status=PhoneListEntry.Status.LIVE).exclude(
         inmate_id=inmate.pk
     )
-    shared = _shared_finding(list(shared_qs.values_list("inmate__register_number", "inmate__facility__code")[:6]),
-                             shown)
+    shared = _shared_finding(list(shared_qs.values_list("inmate__register_number", "inmate__facility__code",
+                                                        "inmate__facility_id")[:6]), shown, inmate.facility_id)
     if shared is not None:
         findings.append(shared)
 
@@ -294,15 +306,16 @@ def screen_entries(entries) -> dict[int, list[ScreenFinding]]:
 
     # 5. The first live entries of each number (one more than shown: an entry's own inmate is skipped).
     shared: dict[str, list[tuple]] = {}
-    for number, inmate_id, register, code in (
+    for number, inmate_id, register, code, fid in (
         PhoneListEntry.objects.filter(number__in=numbers, status=PhoneListEntry.Status.LIVE)
         .annotate(rank=Window(RowNumber(), partition_by=[F("number")], order_by=[F("created_at").asc(),
                                                                                   F("id").asc()]))
         .filter(rank__lte=SHARED_SHOWN + 1)
         .order_by("number", "rank")
-        .values_list("number", "inmate_id", "inmate__register_number", "inmate__facility__code")
+        .values_list("number", "inmate_id", "inmate__register_number", "inmate__facility__code",
+                     "inmate__facility_id")
     ):
-        shared.setdefault(number, []).append((inmate_id, register, code))
+        shared.setdefault(number, []).append((inmate_id, register, code, fid))
 
     for entry in entries:
         number = entry.number
@@ -335,8 +348,8 @@ def screen_entries(entries) -> dict[int, list[ScreenFinding]]:
                 finding = _party_finding(*row, shown, policy)
                 if finding is not None:
                     findings.append(finding)
-        others = [(reg, code) for inmate_id, reg, code in shared.get(number, ()) if inmate_id != entry.inmate_id]
-        finding = _shared_finding(others[:SHARED_SHOWN], shown)
+        others = [(reg, code, fid) for inmate_id, reg, code, fid in shared.get(number, ()) if inmate_id != entry.inmate_id]
+        finding = _shared_finding(others[:SHARED_SHOWN], shown, facility_id_here)
         if finding is not None:
             findings.append(finding)
         out[entry.pk] = _by_severity(findings)

@@ -113,11 +113,26 @@ def test_removed_party_is_ignored(list_mode, add, inmate, home):
 
 
 def test_shared_number_goes_to_review(list_mode, add, home, other):
-    PhoneListEntryFactory(inmate=InmateFactory(facility=other, register_number="77777-777"), number=NUMBER)
+    PhoneListEntryFactory(inmate=InmateFactory(facility=home, register_number="55555-555"), number=NUMBER)
     entry = add()
     assert entry.status == S.PENDING
     finding = entry.findings.get()
-    assert finding.kind == "shared_number" and "77777-777" in finding.reference
+    assert finding.kind == "shared_number" and "55555-555" in finding.reference
+
+
+def test_shared_number_at_another_facility_is_counted_not_named(list_mode, add, home, other):
+    """The entry's readers may hold no role at the other facility: its inmate is counted, never named."""
+    PhoneListEntryFactory(inmate=InmateFactory(facility=other, register_number="77777-777", last_name="Faraway"),
+                          number=NUMBER)
+    PhoneListEntryFactory(inmate=InmateFactory(facility=other, register_number="77777-778"), number=NUMBER)
+    PhoneListEntryFactory(inmate=InmateFactory(facility=home, register_number="55555-555"), number=NUMBER)
+    entry = add()
+    assert entry.status == S.PENDING
+    finding = entry.findings.get()
+    assert finding.kind == "shared_number" and finding.severity == "review"
+    assert "55555-555" in finding.reference and "2 inmates at other" in finding.reference
+    assert "77777" not in finding.reference + finding.message and "Faraway" not in finding.message
+    assert "3 other inmate(s)" in finding.message
 
 
 def test_list_full_denies(list_mode, add, inmate, home):
