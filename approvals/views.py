@@ -47,6 +47,12 @@ def _page(request, qs):
     return page, query.urlencode()
 
 
+def _search_text(request, name: str = "q") -> str:
+    """A free-text filter from the query string; a value PostgreSQL cannot hold (a NUL character) is ignored."""
+    value = request.GET.get(name, "").strip()
+    return "" if "\x00" in value else value
+
+
 def _policy(facility) -> CallingPolicy:
     return CallingPolicy.objects.get(facility=facility)
 
@@ -195,7 +201,7 @@ def order_list(request, facility):
         qs = qs.active_on(today)
     elif state == "ended":
         qs = qs.exclude(pk__in=NoContactOrder.objects.active_on(today).values("pk"))
-    q = request.GET.get("q", "").strip()
+    q = _search_text(request)
     if q:
         qs = qs.filter(inmate__register_number__istartswith=q) | qs.filter(order_number__istartswith=q)
     page, querystring = _page(request, qs)
@@ -252,7 +258,7 @@ def case_list(request, facility):
             messages.success(request, f"Case {case.case_number} was recorded. Add its parties.")
             return redirect("approvals-case", code=facility.code, pk=case.pk)
     qs = selectors.cases_for(user=request.user, facility=facility)
-    q = request.GET.get("q", "").strip()
+    q = _search_text(request)
     if q:
         qs = qs.filter(case_number__icontains=q)
     page, querystring = _page(request, qs)
@@ -320,7 +326,7 @@ def block_list(request, facility):
         qs = qs.active()
     elif state == "ended":
         qs = qs.exclude(pk__in=BlockedNumber.objects.active().values("pk"))
-    q = request.GET.get("q", "").strip()
+    q = _search_text(request)
     if q:
         qs = qs.filter(number__contains="".join(ch for ch in q if ch.isdigit()) or q)
     page, querystring = _page(request, qs)

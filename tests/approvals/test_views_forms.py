@@ -142,3 +142,14 @@ def test_system_wide_block_of_another_facility_is_listed_but_not_lifted_here(log
     client.post(detail, {"note": "x"})
     block.refresh_from_db()
     assert block.ended_at is None
+
+
+@pytest.mark.parametrize("name", ["approvals-orders", "approvals-cases", "approvals-blocks"])
+def test_list_search_with_a_nul_character_is_ignored_not_a_500(login, staff, inmate, home, name):
+    NoContactOrderFactory(inmate=inmate, numbers=["+13125550147"], order_number="NCO-NUL")
+    CourtCaseFactory(facility=home, case_number="CR-NUL-1")
+    BlockedNumberFactory(facility=home, number="+13125550147")
+    client = login(staff)
+    response = client.get(reverse(name, args=["home"]), {"q": "NCO\x00", "state": "all"})
+    assert response.status_code == 200
+    assert response.context["q"] == "" and len(response.context["page"].object_list) == 1
