@@ -137,6 +137,8 @@ def inmate_transfer(
     inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
     if not inmate.in_custody:
         raise RosterError("not_in_custody", f"{inmate.register_number} is not in custody and cannot be transferred.")
+    if transferred_on < inmate.admitted_on:
+        raise RosterError("invalid_date", "The transfer date is before the admission date.", status=400)
     from_facility = inmate.facility
     if to_facility is not None and to_facility.pk == from_facility.pk:
         raise RosterError("same_facility", "The inmate is already at that facility.", status=400)

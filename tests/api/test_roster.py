@@ -4,6 +4,8 @@ import pytest
 
 from facilities.models import CustodyEvent, Inmate
 
+from ..factories import FacilityFactory
+
 BOOK = "/api/v1/roster/book"
 TRANSFER = "/api/v1/roster/transfer"
 RELEASE = "/api/v1/roster/release"
@@ -68,10 +70,14 @@ def test_transfer_out_of_the_system(platform, inmate):
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "other", "transferred_on": "2026-11-10"}, 404, "unknown_facility"),
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "home", "transferred_on": "2026-11-10"}, 400, "same_facility"),
         (RELEASE, {"facility": "home", "register_number": "12345-001", "released_on": "1999-01-01"}, 400, "invalid_date"),
+        # Found by the schema fuzzing: a 500 (the database's released-after-admitted check) before the fix.
+        (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": None, "transferred_on": "1999-01-01"}, 400, "invalid_date"),
+        (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "home2", "transferred_on": "1999-01-01"}, 400, "invalid_date"),
         (RELEASE, {"facility": "other", "register_number": "99999-001", "released_on": "2026-11-10"}, 404, "unknown_facility"),
     ],
 )
 def test_bad_input_gets_a_4xx_with_a_code_and_changes_nothing(platform, inmate, other_inmate, url, payload, status, code):
+    platform.platform_client.facilities.add(FacilityFactory(code="home2"))
     before = _snapshot()
     response = platform.post(url, payload, format="json")
     assert response.status_code == status, response.json()
