@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -44,6 +45,12 @@ def exception_handler(exc, context):
     set_rollback()
     if isinstance(exc, ApiError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"code": "request_too_large", "message": "The request body is too large."},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"code": "bad_request", "message": "The request could not be understood."},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"code": "not_found", "message": str(exc) or "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):

@@ -18,3 +18,9 @@ urlpatterns = [
     path("", include("calls.urls")),
     path("", include("emergencies.urls")),
 ]
+
+# JSON {code, message} under /api/, Django's pages elsewhere.
+handler400 = "api.handlers.bad_request"
+handler403 = "api.handlers.permission_denied"
+handler404 = "api.handlers.not_found"
+handler500 = "api.handlers.server_error"
