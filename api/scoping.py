@@ -29,6 +29,8 @@ def facility_for_client(client: PlatformClient, code: str) -> Facility:
 def inmate_for_client(
     client: PlatformClient, facility: Facility, register_number: str, *, lock: bool = False
 ) -> Inmate:
+    if "\x00" in register_number:  # no register number holds one, and PostgreSQL refuses it in a query
+        raise ApiError("unknown_inmate", f"No inmate {register_number!r} at {facility.code}.", status_code=404)
     qs: QuerySet[Inmate] = Inmate.objects.filter(facility=facility, register_number=register_number)
     if lock:
         qs = qs.select_for_update()
