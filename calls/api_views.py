@@ -77,10 +77,8 @@ class CompleteView(APIView):
     )
     def post(self, request, call_id: str):
         data = _validated(CompleteRequestSerializer, request)
-        try:
-            pk = int(call_id)
-        except ValueError:
-            pk = None
+        # ASCII digits only: int() would also take "٣", "1_0" or " 7 " for calls 3, 10 and 7.
+        pk = int(call_id) if call_id.isascii() and call_id.isdigit() else None
         if pk is None or pk <= 0 or pk > 2**63 - 1:
             raise ApiError("unknown_call", f"No call {call_id} for this client.", status_code=404)
         try:

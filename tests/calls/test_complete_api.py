@@ -90,6 +90,21 @@ def test_unknown_call(live, complete, call_id):
     assert _state() == before
 
 
+@pytest.mark.parametrize("spell", [
+    lambda n: "".join(chr(0x0660 + int(d)) for d in str(n)),  # Arabic-Indic digits
+    lambda n: f" {n} ",
+    lambda n: f"+{n}",
+    lambda n: f"0_{n}",
+], ids=["arabic-indic digits", "spaces", "plus sign", "underscore"])
+def test_a_call_id_is_ascii_digits_only(live, authorize, complete, spell):
+    """Found while fuzzing the schema: int() read these spellings as the call's id and completed the call."""
+    call_id = authorize().json()["call_id"]
+    before = _state()
+    response = complete(spell(call_id), 60)
+    assert response.status_code == 404 and response.json()["code"] == "unknown_call"
+    assert _state() == before
+
+
 def test_another_facilitys_client_cannot_complete_the_call(live, authorize, other_platform):
     call_id = authorize().json()["call_id"]
     before = _state()
