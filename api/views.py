@@ -11,9 +11,16 @@ from facilities.services import RosterError
 
 from .errors import ApiError
 from .scoping import facility_for_client, inmate_for_client
-from .serializers import BookingSerializer, ErrorSerializer, InmateSerializer, ReleaseSerializer, TransferSerializer
+from .serializers import BookingSerializer, InmateSerializer, ReleaseSerializer, TransferSerializer, error_responses
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+BOOK_ERRORS = error_responses({404: ["unknown_facility"], 409: ["duplicate_register_number"]})
+TRANSFER_ERRORS = error_responses({
+    400: ["same_facility", "invalid_date"], 404: ["unknown_facility", "unknown_inmate"],
+    409: ["not_in_custody", "duplicate_register_number"],
+})
+RELEASE_ERRORS = error_responses({
+    400: ["invalid_date"], 404: ["unknown_facility", "unknown_inmate"], 409: ["not_in_custody"],
+})
 
 
 def _validated(serializer_class, request):
@@ -27,8 +34,11 @@ def _roster_error(exc: RosterError) -> ApiError:
 
 
 class BookView(APIView):
-    @extend_schema(request=BookingSerializer, responses={201: InmateSerializer, **ERRORS}, tags=["roster"],
-                   summary="Book an inmate in (or re-admit a released one)")
+    @extend_schema(request=BookingSerializer, responses={201: InmateSerializer, **BOOK_ERRORS}, tags=["roster"],
+                   summary="Book an inmate in (or re-admit a released one)",
+                   description="A released inmate booked again with the same register number, date of birth and "
+                               "last name is re-admitted; any other use of a number in use is "
+                               "`duplicate_register_number`. The date of birth must be before the admission.")
     def post(self, request):
         data = _validated(BookingSerializer, request)
         facility = facility_for_client(request.auth, data.pop("facility"))
@@ -40,8 +50,11 @@ class BookView(APIView):
 
 
 class TransferView(APIView):
-    @extend_schema(request=TransferSerializer, responses={200: InmateSerializer, **ERRORS}, tags=["roster"],
-                   summary="Transfer an inmate to another facility, or out of the system")
+    @extend_schema(request=TransferSerializer, responses={200: InmateSerializer, **TRANSFER_ERRORS}, tags=["roster"],
+                   summary="Transfer an inmate to another facility, or out of the system",
+                   description="`to_facility` must be a facility this client may touch (else `unknown_facility`); "
+                               "null moves the inmate out of the system. The date may not be before the "
+                               "admission (`invalid_date`).")
     def post(self, request):
         data = _validated(TransferSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
@@ -59,8 +72,9 @@ class TransferView(APIView):
 
 
 class ReleaseView(APIView):
-    @extend_schema(request=ReleaseSerializer, responses={200: InmateSerializer, **ERRORS}, tags=["roster"],
-                   summary="Release an inmate")
+    @extend_schema(request=ReleaseSerializer, responses={200: InmateSerializer, **RELEASE_ERRORS}, tags=["roster"],
+                   summary="Release an inmate",
+                   description="The release date may not be before the admission (`invalid_date`).")
     def post(self, request):
         data = _validated(ReleaseSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])

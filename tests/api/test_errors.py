@@ -50,3 +50,9 @@ def test_a_crash_under_the_api_answers_json_elsewhere_html():
 def test_a_request_refused_before_the_view_answers_json_under_the_api():
     _error(handlers.bad_request(RequestFactory().get("/api/v1/calls/ping")), 400, "bad_request")
     assert handlers.bad_request(RequestFactory().get("/f/home/"))["Content-Type"].startswith("text/html")
+
+
+def test_the_error_schema_documents_the_fields_of_invalid_input(client, db):
+    error = client.get("/api/schema/?format=json").json()["components"]["schemas"]["Error"]
+    assert error["required"] == ["code", "message"]
+    assert error["properties"]["fields"]["additionalProperties"]["items"] == {"type": "string"}

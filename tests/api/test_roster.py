@@ -161,3 +161,21 @@ def test_create_platform_client_refuses_unknown_facility(db):
 
     with pytest.raises(CommandError, match="Unknown facility"):
         call_command("create_platform_client", "vendor", "--facility", "nowhere")
+
+
+@pytest.mark.parametrize("path, documented", [
+    (BOOK, {400: ["invalid_input", "malformed_json"], 404: ["unknown_facility"], 409: ["duplicate_register_number"]}),
+    (TRANSFER, {400: ["invalid_date", "same_facility"], 404: ["unknown_facility", "unknown_inmate"],
+                409: ["not_in_custody", "duplicate_register_number"]}),
+    (RELEASE, {400: ["invalid_date"], 404: ["unknown_facility", "unknown_inmate"], 409: ["not_in_custody"]}),
+])
+def test_schema_documents_each_error_status_with_its_codes(client, db, path, documented):
+    responses = client.get("/api/schema/?format=json").json()["paths"][path]["post"]["responses"]
+    for status in (400, 401, 404, 409, 413, 415):
+        schema = responses[str(status)]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}
+    assert "403" not in responses  # a client is never refused with a 403: other facilities are a 404
+    for status, codes in documented.items():
+        for code in codes:
+            assert f"`{code}`" in responses[str(status)]["description"]
+    assert "`invalid_token`" in responses["401"]["description"]
