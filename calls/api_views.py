@@ -1,13 +1,14 @@
 """The call decision for the telephone platform (domain.md §4, §7). Thin: the rules are in services."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import ApiError
 from api.scoping import client_facility_ids, facility_for_client
-from api.serializers import ErrorSerializer
+from api.serializers import error_responses
 from approvals.numbers import NumberNotCallable, normalize_number
 
 from . import services
@@ -19,7 +20,10 @@ from .serializers import (
     CompleteResponseSerializer,
 )
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+AUTHORIZE_ERRORS = error_responses({
+    400: ["invalid_number", "toll_free", "premium_rate"], 404: ["unknown_facility", "unknown_inmate"],
+})
+COMPLETE_ERRORS = error_responses({404: ["unknown_call"], 409: ["call_not_authorized", "call_expired"]})
 
 
 def _validated(serializer_class, request):
@@ -30,13 +34,18 @@ def _validated(serializer_class, request):
 
 class AuthorizeView(APIView):
     @extend_schema(
-        request=AuthorizeRequestSerializer, responses={200: AuthorizeResponseSerializer, **ERRORS}, tags=["calls"],
+        request=AuthorizeRequestSerializer, responses={200: AuthorizeResponseSerializer, **AUTHORIZE_ERRORS}, tags=["calls"],
         summary="May this call go through, for how long, monitored or not?",
         description=(
-            "Answers `allow` or `deny` with every reason that applies. Reason codes: "
-            + ", ".join(f"`{c}`" for c in REASONS)
-            + ". An unknown facility or inmate is a 404 (`unknown_facility`, `unknown_inmate`); a number that "
-            "cannot be called is a 400 (`invalid_number`, `toll_free`, `premium_rate`). Denied attempts are kept."
+            "Answers `allow` or `deny` with every reason that applies (a denial is still a 200, and is kept for "
+            "investigators). Reason codes:\n\n"
+            + "".join(f"- `{code}`: {message}\n" for code, message in REASONS.items() if code != "unknown_inmate")
+            + "\nAn unknown facility or inmate is a 404 (`unknown_facility`, `unknown_inmate`); a number that "
+            "cannot be called is a 400 (`invalid_number`, `toll_free`, `premium_rate`). `call_kind` is `legal` "
+            "for a verified attorney's number (not monitored, not charged, allowed during a restriction) and "
+            "`emergency` for a warden-approved emergency call; `max_minutes` is 0 when denied and never more than "
+            "the per-call cap (an emergency call: the approved length) nor, for a charged call, the minutes left; "
+            "`retry_after` is set with `too_soon`."
         ),
     )
     def post(self, request):
@@ -66,7 +75,7 @@ class AuthorizeView(APIView):
 
 class CompleteView(APIView):
     @extend_schema(
-        request=CompleteRequestSerializer, responses={200: CompleteResponseSerializer, **ERRORS}, tags=["calls"],
+        request=CompleteRequestSerializer, responses={200: CompleteResponseSerializer, **COMPLETE_ERRORS}, tags=["calls"],
         parameters=[OpenApiParameter("call_id", int, OpenApiParameter.PATH)],
         summary="Report how long an allowed call lasted",
         description=(
@@ -94,6 +103,10 @@ class CompleteView(APIView):
 class PingView(APIView):
     """A trivial JSON answer behind the same authentication: a health check for platform clients."""
 
-    @extend_schema(responses={200: dict}, tags=["calls"], summary="Health check: is the call decision service up?")
+    @extend_schema(
+        responses={200: inline_serializer("Ping", {"status": serializers.ChoiceField(choices=["ok"])}),
+                   **error_responses({}, body=False)},
+        tags=["calls"], summary="Health check: is the call decision service up?",
+    )
     def get(self, request):
         return Response({"status": "ok"})

@@ -10,7 +10,7 @@ class AuthorizeRequestSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=list(REASONS), help_text="Stable reason code.")
+    code = serializers.ChoiceField(choices=list(REASONS.items()), help_text="Stable reason code.")
     message = serializers.CharField()
 
 
