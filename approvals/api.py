@@ -9,13 +9,16 @@ from rest_framework.views import APIView
 
 from api.errors import ApiError
 from api.scoping import facility_for_client, inmate_for_client
-from api.serializers import ErrorSerializer
+from api.serializers import error_responses
 
 from . import selectors, services
 from .models import EntryFinding, PhoneListEntry, Relationship
 
-ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
-          409: ErrorSerializer}
+REQUEST_ERRORS = error_responses({
+    400: ["invalid_number", "toll_free", "premium_rate"], 404: ["unknown_facility", "unknown_inmate"],
+    409: ["not_in_custody", "already_on_list"],
+})
+LIST_ERRORS = error_responses({404: ["unknown_facility", "unknown_inmate"]}, body=False)
 
 
 class ListRequestSerializer(serializers.Serializer):
@@ -68,11 +71,12 @@ class PhoneListSerializer(serializers.Serializer):
 
 class ListRequestView(APIView):
     @extend_schema(
-        request=ListRequestSerializer, responses={201: EntrySerializer, **ERRORS}, tags=["phone lists"],
+        request=ListRequestSerializer, responses={201: EntrySerializer, **REQUEST_ERRORS}, tags=["phone lists"],
         summary="Forward a number an inmate requested at the kiosk",
         description="The number is normalised and screened. The response gives the entry's status "
-                    "(live, pending, denied) and every finding. Errors: unknown_facility, unknown_inmate, "
-                    "not_in_custody, invalid_number, toll_free, premium_rate, already_on_list, invalid_input.",
+                    "(live, pending, denied) and every finding. An attorney's number (`legal` true, or the relationship "
+                    "`attorney`) needs `bar_number` and a two-letter `bar_state` (else `invalid_input`) and waits "
+                    "for a staff member to verify it.",
     )
     def post(self, request):
         serializer = ListRequestSerializer(data=request.data)
@@ -89,8 +93,9 @@ class ListRequestView(APIView):
 
 
 class PhoneListView(APIView):
-    @extend_schema(responses={200: PhoneListSerializer, **ERRORS}, tags=["phone lists"],
-                   summary="The inmate's live numbers")
+    @extend_schema(responses={200: PhoneListSerializer, **LIST_ERRORS}, tags=["phone lists"],
+                   summary="The inmate's live numbers",
+                   description="Only live entries: pending, denied, suspended and removed numbers are left out.")
     def get(self, request, code: str, register_number: str):
         facility = facility_for_client(request.auth, code)
         inmate = inmate_for_client(request.auth, facility, register_number)

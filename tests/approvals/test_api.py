@@ -83,3 +83,26 @@ def test_endpoints_in_openapi_schema(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/phone-list/requests" in schema
     assert "/api/v1/facilities/{code}/inmates/{register_number}/phone-list" in schema
+
+
+@pytest.mark.parametrize("path, method, documented", [
+    ("/api/v1/phone-list/requests", "post", {
+        400: ["invalid_input", "malformed_json", "invalid_number", "toll_free", "premium_rate"],
+        401: ["not_authenticated", "invalid_token"], 404: ["unknown_facility", "unknown_inmate"],
+        409: ["not_in_custody", "already_on_list"],
+    }),
+    ("/api/v1/facilities/{code}/inmates/{register_number}/phone-list", "get", {
+        401: ["not_authenticated", "invalid_token"], 404: ["unknown_facility", "unknown_inmate"],
+    }),
+])
+def test_schema_documents_each_error_status_with_its_codes(client, db, path, method, documented):
+    responses = client.get("/api/schema/?format=json").json()["paths"][path][method]["responses"]
+    errors = {status for status in responses if status.startswith(("4", "5"))}
+    if method == "get":  # no body: no 400, 413 or 415; never a 403 or a 409
+        assert errors == {"401", "404"}
+    else:
+        assert errors == {"400", "401", "404", "409", "413", "415"}
+    for status, codes in documented.items():
+        assert responses[str(status)]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        for code in codes:
+            assert f"`{code}`" in responses[str(status)]["description"], (status, code)
