@@ -153,3 +153,19 @@ def test_list_search_with_a_nul_character_is_ignored_not_a_500(login, staff, inm
     response = client.get(reverse(name, args=["home"]), {"q": "NCO\x00", "state": "all"})
     assert response.status_code == 200
     assert response.context["q"] == "" and len(response.context["page"].object_list) == 1
+
+
+def test_order_of_a_transferred_inmate_does_not_link_to_a_page_that_is_gone(login, staff, inmate, home, other):
+    """The order stays with the facility that entered it; the inmate's page is now at the other facility."""
+    from facilities.services import inmate_transfer
+
+    order = NoContactOrderFactory(inmate=inmate, numbers=["+13125550147"], order_number="NCO-MOVED")
+    inmate_transfer(inmate=inmate, to_facility=other, transferred_on=inmate.admitted_on, actor="jms")
+    client = login(staff)
+    gone = reverse("inmate-detail", args=["home", inmate.pk])
+    assert client.get(gone).status_code == 404
+    for url in (reverse("approvals-orders", args=["home"]), reverse("approvals-order", args=["home", order.pk])):
+        page = client.get(url).content.decode()
+        assert "NCO-MOVED" in page or url.endswith(f"/{order.pk}/")
+        assert inmate.register_number in page and "transferred elsewhere" in page
+        assert f'href="{gone}"' not in page
