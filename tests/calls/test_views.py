@@ -205,3 +205,16 @@ def test_other_facility_inmate_is_404_through_our_facility(login, warden, home, 
 def test_ledger_page(login, staff, funded, calls, home):
     html = login(staff).get(reverse("calls-ledger", args=[home.code, funded.pk])).content.decode()
     assert "Monthly allowance" in html and "-3" in html and Call.objects.count() == 2
+
+
+def test_calls_of_a_transferred_inmate_do_not_link_to_a_page_that_is_gone(login, staff, calls, home, other, inmate):
+    """The calls stay with the facility where they were placed; the inmate's page moved with the inmate."""
+    from facilities.services import inmate_transfer
+
+    inmate_transfer(inmate=inmate, to_facility=other, transferred_on=inmate.admitted_on, actor="jms")
+    client = login(staff)
+    gone = reverse("inmate-detail", args=[home.code, inmate.pk])
+    assert client.get(gone).status_code == 404
+    html = client.get(reverse("calls-list", args=[home.code])).content.decode()
+    assert "2 in all" in html and inmate.register_number in html and "transferred elsewhere" in html
+    assert f'href="{gone}"' not in html
