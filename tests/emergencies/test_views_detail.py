@@ -178,3 +178,17 @@ def test_the_request_is_not_found_under_another_facility_code(login, other_warde
 
 def test_decisions_need_post(login, warden, open_request):
     assert login(warden).get(action(open_request, "deny")).status_code == 405
+
+
+def test_request_of_a_transferred_inmate_does_not_link_to_a_page_that_is_gone(login, staff, open_request, inmate,
+                                                                              other):
+    """The request stays with the facility that logged it; the inmate's page moved with the inmate."""
+    from facilities.services import inmate_transfer
+
+    inmate_transfer(inmate=inmate, to_facility=other, transferred_on=inmate.admitted_on, actor="jms")
+    client = login(staff)
+    gone = reverse("inmate-detail", args=["home", inmate.pk])
+    assert client.get(gone).status_code == 404
+    html = client.get(detail(open_request)).content.decode()
+    assert inmate.register_number in html and "transferred elsewhere" in html
+    assert f'href="{gone}"' not in html
