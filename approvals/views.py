@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -283,8 +284,11 @@ def case_detail(request, facility, pk: int):
                 messages.success(request, f"{d['name']} was added to the case.")
                 return redirect("approvals-case", code=facility.code, pk=case.pk)
             if action in ("party_numbers", "remove_party"):
+                party_pk = request.POST.get("party", "")
+                if not party_pk.isdigit():
+                    raise Http404("No such party on this case.")
                 party = get_object_for_user(CaseParty.objects.all(), request.user, path="case__facility",
-                                            pk=request.POST.get("party"), case=case)
+                                            pk=int(party_pk), case=case)
                 if action == "party_numbers" and numbers_form.is_valid():
                     services.party_update_numbers(party=party, numbers=split_numbers(numbers_form.cleaned_data[
                         "numbers"]), reason=numbers_form.cleaned_data["reason"], actor=request.user)
@@ -339,8 +343,6 @@ def block_list(request, facility):
 def block_detail(request, facility, pk: int):
     block = selectors.blocks_for(user=request.user, facility=facility).filter(pk=pk).first()
     if block is None:
-        from django.http import Http404
-
         raise Http404("No such block at your facilities.")
     form = BlockEndForm(request.POST or None)
     if request.method == "POST":

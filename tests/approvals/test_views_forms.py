@@ -169,3 +169,18 @@ def test_order_of_a_transferred_inmate_does_not_link_to_a_page_that_is_gone(logi
         assert "NCO-MOVED" in page or url.endswith(f"/{order.pk}/")
         assert inmate.register_number in page and "transferred elsewhere" in page
         assert f'href="{gone}"' not in page
+
+
+@pytest.mark.parametrize("party", ["abc", "", "1.5", "99999999999999999999999"])
+@pytest.mark.parametrize("action", ["party_numbers", "remove_party"])
+def test_party_forms_with_a_malformed_party_are_404_not_500(login, staff, home, party, action):
+    case = CourtCaseFactory(facility=home)
+    from .factories import CasePartyFactory
+
+    victim = CasePartyFactory(case=case, role=CaseParty.Role.VICTIM, numbers=["+13125550147"])
+    response = login(staff).post(reverse("approvals-case", args=["home", case.pk]),
+                                 {"action": action, "party": party, "numbers": "", "reason": "x", "note": "x"})
+    assert response.status_code == 404
+    victim.refresh_from_db()
+    assert victim.removed_at is None and victim.numbers.count() == 1
+    assert not AuditEvent.objects.filter(action__startswith="case_party").exists()
