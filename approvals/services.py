@@ -38,6 +38,9 @@ from .screening import BLOCK, REVIEW, ScreenFinding, screen_entries, screen_numb
 Status = PhoneListEntry.Status
 
 
+HISTORY_REASON_MAX = 100  # simple-history's change reason column; the full text stays on the record and in the audit
+
+
 class EntryError(Exception):
     """A phone-list request or decision that cannot be made. ``code`` is stable (API), ``message`` plain."""
 
@@ -522,7 +525,7 @@ def party_update_numbers(*, party: CaseParty, numbers: Iterable[str], actor, rea
     old = set(party.numbers.values_list("number", flat=True))
     party.numbers.exclude(number__in=new).delete()
     PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in new if n not in old)
-    party._change_reason = reason or "numbers changed"
+    party._change_reason = (reason or "numbers changed")[:HISTORY_REASON_MAX]
     party.save()
     audit_record(action="case_party_changed", actor=actor, facility=party.case.facility, target=party, reason=reason,
                  data={"old": sorted(old), "new": new})
@@ -537,7 +540,7 @@ def party_remove(*, party: CaseParty, actor, reason: str) -> CaseParty:
     if party.removed_at is not None:
         raise EntryError("party_removed", "This party was already removed.", status=409)
     party.removed_at, party.removed_by, party.removed_reason = timezone.now(), actor_user(actor), reason
-    party._change_reason = reason
+    party._change_reason = reason[:HISTORY_REASON_MAX]
     party.save()
     audit_record(action="case_party_removed", actor=actor, facility=party.case.facility, target=party, reason=reason)
     _queue_rescreen("party", party.pk)
@@ -609,7 +612,7 @@ def order_update(*, order: NoContactOrder, actor, reason: str, numbers: Iterable
         if ends_on is not None and ends_on < order.starts_on:
             raise EntryError("invalid_input", "The order cannot end before it starts.", field="ends_on")
         order.ends_on = ends_on
-    order._change_reason = reason
+    order._change_reason = reason[:HISTORY_REASON_MAX]
     order.save()
     audit_record(action="no_contact_order_changed", actor=actor, facility=order.facility, target=order, reason=reason,
                  data={"numbers": sorted(order.numbers.values_list("number", flat=True)),
@@ -625,7 +628,7 @@ def order_end(*, order: NoContactOrder, actor, reason: str) -> NoContactOrder:
     if order.ended_at is not None:
         raise EntryError("order_ended", "This order has already ended.", status=409)
     order.ended_at, order.ended_by, order.end_reason = timezone.now(), actor_user(actor), reason
-    order._change_reason = reason
+    order._change_reason = reason[:HISTORY_REASON_MAX]
     order.save()
     audit_record(action="no_contact_order_ended", actor=actor, facility=order.facility, target=order, reason=reason)
     _queue_rescreen("order", order.pk)
@@ -674,7 +677,7 @@ def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") ->
                          "A victim's block is lifted only on court or prosecutor paperwork: name it.",
                          field="paperwork")
     block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), actor_user(actor), note, paperwork
-    block._change_reason = note
+    block._change_reason = note[:HISTORY_REASON_MAX]
     block.save()
     audit_record(action="number_unblocked", actor=actor, facility=block.facility, target=block, reason=note,
                  data={"number": block.number, "paperwork": paperwork})

@@ -184,3 +184,28 @@ def test_party_forms_with_a_malformed_party_are_404_not_500(login, staff, home, 
     victim.refresh_from_db()
     assert victim.removed_at is None and victim.numbers.count() == 1
     assert not AuditEvent.objects.filter(action__startswith="case_party").exists()
+
+
+def test_long_reasons_are_kept_whole_and_never_a_500(login, staff, warden, inmate, home):
+    """simple-history's change reason holds 100 characters; a longer reason is kept whole on the record."""
+    from .factories import CasePartyFactory
+
+    long = "The court vacated the order after a hearing. " * 60
+    case = CourtCaseFactory(facility=home)
+    party = CasePartyFactory(case=case, role=CaseParty.Role.VICTIM, numbers=["+13125550147"])
+    order = NoContactOrderFactory(inmate=inmate, numbers=["+13125550148"])
+    block = BlockedNumberFactory(facility=home, number="+13125550149", reason="investigation")
+    client = login(staff)
+    case_url = reverse("approvals-case", args=["home", case.pk])
+    assert client.post(case_url, {"action": "party_numbers", "party": party.pk, "numbers": "312-555-0150",
+                                  "reason": long[:255]}).status_code == 302
+    assert client.post(case_url, {"action": "remove_party", "party": party.pk, "note": long}).status_code == 302
+    order_url = reverse("approvals-order", args=["home", order.pk])
+    assert client.post(order_url, {"action": "change", "numbers": "312-555-0151", "reason": long[:255]}).status_code == 302
+    assert client.post(order_url, {"action": "end", "note": long}).status_code == 302
+    assert client.post(reverse("approvals-block", args=["home", block.pk]), {"note": long}).status_code == 302
+    party.refresh_from_db()
+    order.refresh_from_db()
+    block.refresh_from_db()
+    assert party.removed_reason == long.strip() and order.end_reason == long.strip() and block.end_note == long.strip()
+    assert order.history.first().history_change_reason == long[:100]
