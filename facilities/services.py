@@ -56,7 +56,7 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
     changed = {k: {"old": before[k], "new": after[k]} for k in after if before.get(k) != after[k]}
     if not changed:
         return policy
-    policy._change_reason = reason or "policy edited"
+    policy._change_reason = (reason or "policy edited")[:100]  # the history column; the audit keeps it all
     policy.save()
     audit_record(action="policy_changed", actor=actor, facility=facility, target=policy, reason=reason, data=changed)
     return policy

@@ -70,3 +70,21 @@ def test_database_refuses_a_reset_day_of_31(home):
 
     with pytest.raises(IntegrityError):
         CallingPolicy.objects.filter(facility=home).update(reset_day=31)
+
+
+def test_a_long_reason_is_kept_whole_in_the_audit_and_never_a_500(client, home, warden):
+    from django.urls import reverse
+
+    from facilities.forms import PolicyForm
+
+    long = "The state's new visiting and telephone rules take effect on the first of next month. " * 40
+    data = {k: v for k, v in PolicyForm(instance=home.policy).initial.items() if v is not None}
+    data.update({"monthly_minutes": 400, "reason": long,
+                 "calling_hours_start": "06:00", "calling_hours_end": "23:00"})
+    client.force_login(warden)
+    response = client.post(reverse("facility-policy", args=[home.code]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    home.policy.refresh_from_db()
+    assert home.policy.monthly_minutes == 400
+    assert AuditEvent.objects.get(action="policy_changed").reason == long.strip()
+    assert home.policy.history.first().history_change_reason == long[:100]
