@@ -222,6 +222,9 @@ def order_detail(request, facility, pk: int):
         initial={"numbers": "\n".join(numbers), "ends_on": order.ends_on},
     )
     end_form = NoteForm(request.POST if request.POST.get("action") == "end" else None)
+    if request.method == "POST" and order.ended_at is not None:  # ended meanwhile: its forms are gone
+        messages.error(request, "This order has ended; it can no longer be changed or ended.")
+        return redirect("approvals-order", code=facility.code, pk=order.pk)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "change" and change_form.is_valid():
@@ -235,6 +238,9 @@ def order_detail(request, facility, pk: int):
                 messages.success(request, "The order was ended; the affected numbers wait for review again.")
                 return redirect("approvals-order", code=facility.code, pk=order.pk)
         except EntryError as exc:
+            if exc.code == "order_ended":  # ended by someone else a moment ago
+                messages.error(request, exc.message)
+                return redirect("approvals-order", code=facility.code, pk=order.pk)
             _error_to_form(change_form if request.POST.get("action") == "change" else end_form, exc)
     history = order.history.select_related("history_user").order_by("-history_date")[:20]
     status = 400 if request.method == "POST" else 200

@@ -209,3 +209,37 @@ def test_long_reasons_are_kept_whole_and_never_a_500(login, staff, warden, inmat
     block.refresh_from_db()
     assert party.removed_reason == long.strip() and order.end_reason == long.strip() and block.end_note == long.strip()
     assert order.history.first().history_change_reason == long[:100]
+
+
+@pytest.mark.parametrize("data", [{"action": "change", "numbers": "312-555-0151", "reason": "New number"},
+                                  {"action": "change", "numbers": "", "ends_on": "2026-13-45", "reason": ""},
+                                  {"action": "end", "note": "Vacated again"}])
+def test_a_post_to_an_ended_order_says_so_and_changes_nothing(login, staff, inmate, data):
+    """The order's forms are gone once it ended (by someone else meanwhile): the reader is told why."""
+    order = NoContactOrderFactory(inmate=inmate, numbers=["+13125550147"], ended_at="2026-01-05T10:00Z",
+                                  end_reason="Vacated")
+    client = login(staff)
+    url = reverse("approvals-order", args=["home", order.pk])
+    response = client.post(url, data, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "This order has ended" in response.content.decode()
+    order.refresh_from_db()
+    assert order.end_reason == "Vacated" and [n.number for n in order.numbers.all()] == ["+13125550147"]
+    assert not AuditEvent.objects.filter(action__startswith="no_contact_order").exists()
+
+
+def test_an_order_ended_by_someone_else_meanwhile_is_said_so(login, staff, inmate, monkeypatch):
+    from approvals import services
+
+    order = NoContactOrderFactory(inmate=inmate, numbers=["+13125550147"])
+    real_update = services.order_update
+
+    def ended_meanwhile(**kwargs):
+        services.order_end(order=order, actor="other clerk", reason="Vacated")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(services, "order_update", ended_meanwhile)
+    url = reverse("approvals-order", args=["home", order.pk])
+    response = login(staff).post(url, {"action": "change", "numbers": "312-555-0151", "reason": "New"}, follow=True)
+    assert response.redirect_chain == [(url, 302)] and "has ended" in response.content.decode()
+    assert [n.number for n in order.numbers.all()] == ["+13125550147"]
