@@ -348,7 +348,8 @@ def screen_entries(entries) -> dict[int, list[ScreenFinding]]:
                 finding = _party_finding(*row, shown, policy)
                 if finding is not None:
                     findings.append(finding)
-        others = [(reg, code, fid) for inmate_id, reg, code, fid in shared.get(number, ()) if inmate_id != entry.inmate_id]
+        others = [(reg, code, fid) for inmate_id, reg, code, fid in shared.get(number, ())
+                  if inmate_id != entry.inmate_id]
         finding = _shared_finding(others[:SHARED_SHOWN], shown, facility_id_here)
         if finding is not None:
             findings.append(finding)

@@ -201,7 +201,8 @@ def test_long_reasons_are_kept_whole_and_never_a_500(login, staff, warden, inmat
                                   "reason": long[:255]}).status_code == 302
     assert client.post(case_url, {"action": "remove_party", "party": party.pk, "note": long}).status_code == 302
     order_url = reverse("approvals-order", args=["home", order.pk])
-    assert client.post(order_url, {"action": "change", "numbers": "312-555-0151", "reason": long[:255]}).status_code == 302
+    assert client.post(order_url, {"action": "change", "numbers": "312-555-0151",
+                                   "reason": long[:255]}).status_code == 302
     assert client.post(order_url, {"action": "end", "note": long}).status_code == 302
     assert client.post(reverse("approvals-block", args=["home", block.pk]), {"note": long}).status_code == 302
     party.refresh_from_db()
