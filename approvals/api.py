@@ -74,8 +74,8 @@ class ListRequestView(APIView):
         request=ListRequestSerializer, responses={201: EntrySerializer, **REQUEST_ERRORS}, tags=["phone lists"],
         summary="Forward a number an inmate requested at the kiosk",
         description="The number is normalised and screened. The response gives the entry's status "
-                    "(live, pending, denied) and every finding. An attorney's number (`legal` true, or the relationship "
-                    "`attorney`) needs `bar_number` and a two-letter `bar_state` (else `invalid_input`) and waits "
+                    "(live, pending, denied) and every finding. An attorney's number (`legal` true, or the "
+                    "relationship `attorney`) needs `bar_number` and a two-letter `bar_state` (else `invalid_input`) and waits "
                     "for a staff member to verify it.",
     )
     def post(self, request):

@@ -34,7 +34,8 @@ def _validated(serializer_class, request):
 
 class AuthorizeView(APIView):
     @extend_schema(
-        request=AuthorizeRequestSerializer, responses={200: AuthorizeResponseSerializer, **AUTHORIZE_ERRORS}, tags=["calls"],
+        request=AuthorizeRequestSerializer, responses={200: AuthorizeResponseSerializer, **AUTHORIZE_ERRORS},
+        tags=["calls"],
         summary="May this call go through, for how long, monitored or not?",
         description=(
             "Answers `allow` or `deny` with every reason that applies (a denial is still a 200, and is kept for "
@@ -75,7 +76,8 @@ class AuthorizeView(APIView):
 
 class CompleteView(APIView):
     @extend_schema(
-        request=CompleteRequestSerializer, responses={200: CompleteResponseSerializer, **COMPLETE_ERRORS}, tags=["calls"],
+        request=CompleteRequestSerializer, responses={200: CompleteResponseSerializer, **COMPLETE_ERRORS},
+        tags=["calls"],
         parameters=[OpenApiParameter("call_id", int, OpenApiParameter.PATH)],
         summary="Report how long an allowed call lasted",
         description=(

@@ -35,9 +35,10 @@ def test_ping_with_a_token(platform):
 
 
 @pytest.mark.parametrize("path, documented", [
-    ("/api/v1/calls/authorize", {400: ["invalid_input", "malformed_json", "invalid_number", "toll_free", "premium_rate"],
-                                 401: ["not_authenticated", "invalid_token"],
-                                 404: ["unknown_facility", "unknown_inmate"]}),
+    ("/api/v1/calls/authorize", {
+        400: ["invalid_input", "malformed_json", "invalid_number", "toll_free", "premium_rate"],
+        401: ["not_authenticated", "invalid_token"], 404: ["unknown_facility", "unknown_inmate"],
+    }),
     ("/api/v1/calls/{call_id}/complete", {400: ["invalid_input"], 401: ["invalid_token"], 404: ["unknown_call"],
                                           409: ["call_not_authorized", "call_expired"]}),
 ])
