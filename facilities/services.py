@@ -66,6 +66,11 @@ def _actor_label(actor) -> str:
     return actor_label_for(actor)[:100]
 
 
+def _history_reason(text: str) -> str:
+    """The history's change-reason column holds 100 characters; the custody event and the audit keep it all."""
+    return text[:100]
+
+
 @transaction.atomic
 def inmate_book(
     *,
@@ -106,7 +111,7 @@ def inmate_book(
             admitted_on=admitted_on,
         )
     inmate.full_clean(validate_unique=False)
-    inmate._change_reason = f"booked ({_actor_label(actor)})"
+    inmate._change_reason = _history_reason(f"booked ({_actor_label(actor)})")
     try:
         with transaction.atomic():
             inmate.save()
@@ -155,7 +160,7 @@ def inmate_transfer(
     else:
         inmate.facility = to_facility
         inmate.housing_unit = housing_unit
-    inmate._change_reason = f"{reason or 'transfer'} ({_actor_label(actor)})"
+    inmate._change_reason = _history_reason(f"{reason or 'transfer'} ({_actor_label(actor)})")
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.TRANSFERRED, from_facility=from_facility, to_facility=to_facility,
@@ -179,7 +184,7 @@ def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: 
         raise RosterError("invalid_date", "The release date is before the admission date.", status=400)
     inmate.status = Inmate.Status.RELEASED
     inmate.released_on = released_on
-    inmate._change_reason = f"{reason or 'release'} ({_actor_label(actor)})"
+    inmate._change_reason = _history_reason(f"{reason or 'release'} ({_actor_label(actor)})")
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.RELEASED, from_facility=inmate.facility, occurred_on=released_on,

@@ -179,3 +179,31 @@ def test_schema_documents_each_error_status_with_its_codes(client, db, path, doc
         for code in codes:
             assert f"`{code}`" in responses[str(status)]["description"]
     assert "`invalid_token`" in responses["401"]["description"]
+
+
+def test_a_long_reason_is_kept_whole_and_answers_no_500(platform, home, inmate):
+    """A reason over about 80 characters overflowed the history's 100-character change-reason column (500)."""
+    away = FacilityFactory(code="away")
+    platform.platform_client.facilities.add(away)
+    reason = " ".join(["Court order 2026-CR-0042: moved for a medical evaluation."] * 5)
+    response = platform.post(TRANSFER, {"facility": "home", "register_number": inmate.register_number,
+                                        "to_facility": "away", "transferred_on": "2026-11-10", "reason": reason},
+                             format="json")
+    assert response.status_code == 200, response.content
+    response = platform.post(RELEASE, {"facility": "away", "register_number": inmate.register_number,
+                                       "released_on": "2026-11-20", "reason": reason}, format="json")
+    assert response.status_code == 200, response.content
+    assert list(inmate.custody_events.values_list("reason", flat=True).order_by("id")) == [reason, reason]
+    assert len(inmate.history.first().history_change_reason) == 100
+
+
+def test_a_client_with_a_long_name_can_book(home, db):
+    """The history's change reason "booked (platform client <name>)" overflowed its column (500)."""
+    from rest_framework.test import APIClient
+
+    from ..factories import platform_client
+
+    _, token = platform_client("x" * 100, home)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.post(BOOK, booking(), format="json").status_code == 201
