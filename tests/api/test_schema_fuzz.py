@@ -11,6 +11,9 @@ the rules. Asserted for every response:
 - status code, content type, headers and body conform to the schema (schemathesis' checks), and invalid
   input per the schema is refused with a 4xx.
 
+A second test sends each odd value (a NUL, a slash, non-ASCII digits, a long text...) in every string field
+and path parameter of every operation, the rest of the request valid: what random draws reach only now and then.
+
 Each example runs in a savepoint rolled back afterwards, so every example starts from the same world and
 hypothesis can replay and shrink a failure. Deterministic (``derandomize=True``) so that CI is reproducible.
 For a longer hunt: ``FUZZ_EXAMPLES=1000 pytest tests/api/test_schema_fuzz.py``; ``FUZZ_STATS=1 ... -s`` prints
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -30,6 +34,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -135,14 +140,15 @@ REAL = {
     "date_of_birth": "births",
     "admitted_on": "dates", "released_on": "dates", "transferred_on": "dates",
 }
-# Awkward strings for any string field or path parameter: a NUL, a slash, non-ASCII digits, a lone dot...
-ODD = ["12345-001\x00", "12345/001", "\u0661\u0662", ".", "%", " 12345-001 ", "x" * 300]
+# Awkward strings for any string field or path parameter: a NUL, a slash, non-ASCII digits, spaces, long.
+LONG = "A long text " * 30
+ODD = ["12345-001\x00", "12345/001", "\u0661\u0662", " 12345-001 ", LONG]
 
 
 def _choice(data, label: str) -> str:
-    """``real`` five times in eight, ``odd`` once, ``generated`` twice (hypothesis favours small integers)."""
+    """``real`` four times in eight, ``odd`` three times, ``generated`` once (hypothesis favours small integers)."""
     n = data.draw(st.integers(0, 7), label=label)
-    return "real" if n < 5 else "odd" if n == 5 else "generated"
+    return "real" if n < 4 else "odd" if n < 7 else "generated"
 
 
 def _mix_in(values: dict, world, data, *, pair: tuple[str, str], pairs: str = "inmates") -> None:
@@ -171,6 +177,19 @@ def _mix_in_real_values(case, world, data) -> None:
         # A booking wants a register number not in use; everything else an inmate on the roster.
         pairs = "free" if case.operation.path.endswith("/book") else "inmates"
         _mix_in(case.body, world, data, pair=("facility", "register_number"), pairs=pairs)
+        # Text the schema sets no limit on, present or not, now and then long: it must fit wherever it is kept.
+        for name in _unbounded_text(case):
+            if data.draw(st.booleans(), label=f"long {name}"):
+                case.body[name] = LONG
+
+
+def _unbounded_text(case) -> list[str]:
+    """The body's string properties with no maxLength (nor a format or an enum)."""
+    schema = case.operation.body[0].optimized_schema if case.operation.body else {}
+    return [
+        name for name, prop in schema.get("properties", {}).items()
+        if prop.get("type") == "string" and not {"maxLength", "format", "enum"} & set(prop)
+    ]
 
 
 def _authorization(world, data) -> dict[str, str]:
@@ -241,6 +260,81 @@ def test_api_fuzz(case, data, world, statuses):
         transaction.set_rollback(True)
     statuses.append(response.status_code)
     if os.environ.get("FUZZ_STATS"):
-        print("STAT", case.method, case.operation.path, response.status_code, response.content[:90])
+        print("STAT", case.method, case.operation.path, response.status_code, case.path_parameters, case.body,
+              response.content[:100])
     assert response.status_code < 500, f"{case.method} {case.formatted_path} {case.body!r}: {response.status_code}"
     case.validate_response(response, checks=CHECKS, additional_checks=[error_body_check], headers=headers)
+
+
+# ---------------------------------------------------------------------------------------- odd values, one by one
+# Random draws reach each odd value only now and then; this sweep sends every one of them in every string field
+# and path parameter of every operation, the rest of the request valid (a request that succeeds as it stands).
+
+
+def _valid_requests(world) -> dict[str, tuple[dict, dict | None]]:
+    """For each operation of the schema: path parameters and a body that succeed as they are."""
+    return {
+        "GET /api/v1/calls/ping": ({}, None),
+        "GET /api/v1/facilities/{code}/inmates/{register_number}/phone-list": (
+            {"code": "home", "register_number": "12345-002"}, None),
+        "POST /api/v1/calls/authorize": (
+            {}, {"facility": "home", "register_number": "12345-002", "dialed_number": NUMBER}),
+        "POST /api/v1/calls/{call_id}/complete": ({"call_id": world["call_ids"][1]}, {"duration_seconds": 60}),
+        "POST /api/v1/phone-list/requests": ({}, {
+            "facility": "home", "register_number": "12345-002", "number": "312-555-0188", "contact_name": "Jo",
+            "relationship": "parent", "legal": False, "bar_number": "", "bar_state": ""}),
+        "POST /api/v1/roster/book": ({}, {
+            "facility": "home", "register_number": "55555-001", "first_name": "Grace", "last_name": "Hopper",
+            "date_of_birth": "1980-05-01", "housing_unit": "A-1", "admitted_on": "2026-03-10"}),
+        "POST /api/v1/roster/transfer": ({}, {
+            "facility": "home", "register_number": "12345-002", "to_facility": "away", "transferred_on": "2026-03-10",
+            "housing_unit": "B-2", "reason": "Court order"}),
+        "POST /api/v1/roster/release": ({}, {
+            "facility": "home", "register_number": "12345-002", "released_on": "2026-03-10",
+            "reason": "Sentence served"}),
+    }
+
+
+def _send(api, method: str, template: str, params: dict, body: dict | None):
+    path = template
+    for name, value in params.items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    if method == "GET":
+        return api.get(path)
+    return api.post(path, body, format="json")
+
+
+def test_every_odd_value_in_every_field(client, world):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    api.raise_request_exception = False
+    requests = _valid_requests(world)
+    labels = {op.ok().label for op in schema.get_all_operations()}
+    assert set(requests) == labels, "give every operation of the schema a valid request here"
+    problems = []
+    for label, (params, body) in requests.items():
+        method, template = label.split(" ", 1)
+        variants = [(None, params, body)]
+        variants += [(f"path {name}={odd!r}", {**params, name: odd}, body) for name in params for odd in ODD]
+        variants += [
+            (f"body {name}={odd!r}", params, {**body, name: odd})
+            for name, value in (body or {}).items() if isinstance(value, str) for odd in ODD
+        ]
+        for what, params_, body_ in variants:
+            with transaction.atomic():
+                response = _send(api, method, template, params_, body_)
+                transaction.set_rollback(True)
+            where = f"{label} {what or 'as it stands'}: {response.status_code} {response.content[:150]!r}"
+            if what is None and not 200 <= response.status_code < 300:
+                problems.append(f"the valid request failed: {where}")
+            elif response.status_code >= 500:
+                problems.append(where)
+            elif response.status_code >= 400:
+                try:
+                    error = json.loads(response.content)
+                except ValueError:
+                    error = None
+                if not (isinstance(error, dict) and isinstance(error.get("code"), str)
+                        and isinstance(error.get("message"), str)):
+                    problems.append(f"not {{code, message}}: {where}")
+    assert not problems, "\n".join(problems)
