@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.forms.models import model_to_dict
 
 from audit.services import actor_label_for, actor_user, audit_record
@@ -72,6 +73,13 @@ def _history_reason(text: str) -> str:
 
 
 @transaction.atomic
+def _refuse_future(day: dt.date, *, facility: Facility, what: str) -> None:
+    """Roster dates may be today (facility-local) or earlier; a day ahead allows for clocks and time zones."""
+    latest = timezone.localdate(timezone=facility.tz) + dt.timedelta(days=1)
+    if day > latest:
+        raise RosterError("invalid_date", f"The {what} date {day.isoformat()} is in the future.", status=400)
+
+
 def inmate_book(
     *,
     facility: Facility,
@@ -84,6 +92,7 @@ def inmate_book(
     actor=None,
 ) -> Inmate:
     """Book an inmate in. A released inmate with the same number and identity is re-admitted."""
+    _refuse_future(admitted_on, facility=facility, what="admission")
     register_number = register_number.strip()
     existing = Inmate.objects.select_for_update().filter(facility=facility, register_number=register_number).first()
     if existing is not None:
@@ -144,6 +153,7 @@ def inmate_transfer(
         raise RosterError("not_in_custody", f"{inmate.register_number} is not in custody and cannot be transferred.")
     if transferred_on < inmate.admitted_on:
         raise RosterError("invalid_date", "The transfer date is before the admission date.", status=400)
+    _refuse_future(transferred_on, facility=inmate.facility, what="transfer")
     from_facility = inmate.facility
     if to_facility is not None and to_facility.pk == from_facility.pk:
         raise RosterError("same_facility", "The inmate is already at that facility.", status=400)
@@ -182,6 +192,7 @@ def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: 
         raise RosterError("not_in_custody", f"{inmate.register_number} is not in custody and cannot be released.")
     if released_on < inmate.admitted_on:
         raise RosterError("invalid_date", "The release date is before the admission date.", status=400)
+    _refuse_future(released_on, facility=inmate.facility, what="release")
     inmate.status = Inmate.Status.RELEASED
     inmate.released_on = released_on
     inmate._change_reason = _history_reason(f"{reason or 'release'} ({_actor_label(actor)})")

@@ -70,6 +70,9 @@ def test_transfer_out_of_the_system(platform, inmate):
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "other", "transferred_on": "2026-11-10"}, 404, "unknown_facility"),
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "home", "transferred_on": "2026-11-10"}, 400, "same_facility"),
         (RELEASE, {"facility": "home", "register_number": "12345-001", "released_on": "1999-01-01"}, 400, "invalid_date"),
+        (RELEASE, {"facility": "home", "register_number": "12345-001", "released_on": "9999-12-31"}, 400, "invalid_date"),
+        (BOOK, booking(admitted_on="9999-12-31"), 400, "invalid_date"),
+        (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": None, "transferred_on": "2999-01-01"}, 400, "invalid_date"),
         # Found by the schema fuzzing: a 500 (the database's released-after-admitted check) before the fix.
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": None, "transferred_on": "1999-01-01"}, 400, "invalid_date"),
         (TRANSFER, {"facility": "home", "register_number": "12345-001", "to_facility": "home2", "transferred_on": "1999-01-01"}, 400, "invalid_date"),

@@ -261,6 +261,7 @@ def test_inmate_booked_mid_month_gets_the_allowance_once(time_machine, home):
     record = MonthlyReset.objects.create(facility=home, period=dt.date(2026, 5, 1), reset_at=dt.datetime(2026, 5, 1, 5, 0, tzinfo=UTC))
     assert reset.facility_reset_run(reset_id=record.pk).inmates_reset == 0
     # Released and booked again the same month: no second allowance.
+    time_machine.move_to(dt.datetime(2026, 5, 20, 15, 0, tzinfo=UTC), tick=False)
     inmate_release(inmate=inmate, released_on=dt.date(2026, 5, 18))
     inmate_book(facility=home, register_number="40000-001", first_name="New", last_name="Arrival",
                 date_of_birth=dt.date(1990, 1, 1), admitted_on=dt.date(2026, 5, 20))
