@@ -4,11 +4,18 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from api.models import PlatformClient
 from facilities.models import CallingPolicy, Facility, Inmate, Role, RoleAssignment
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def facility_today(facility: Facility) -> dt.date:
+    """Today's date at ``facility`` (its own time zone), as the code computes it; not the UTC date,
+    which differs between 00:00 UTC and local midnight."""
+    return timezone.localdate(timezone=facility.tz)
 
 
 class FacilityFactory(factory.django.DjangoModelFactory):

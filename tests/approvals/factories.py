@@ -16,7 +16,7 @@ from approvals.models import (
     Relationship,
 )
 
-from ..factories import FacilityFactory, InmateFactory
+from ..factories import FacilityFactory, InmateFactory, facility_today
 
 
 class CourtCaseFactory(factory.django.DjangoModelFactory):
@@ -55,7 +55,7 @@ class NoContactOrderFactory(factory.django.DjangoModelFactory):
     protected_name = factory.Faker("name")
     court = "Superior Court"
     order_number = factory.Sequence(lambda n: f"NCO-{n:05d}")
-    starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    starts_on = factory.LazyAttribute(lambda o: facility_today(o.inmate.facility) - dt.timedelta(days=30))
     ends_on = None
     document_reference = "Docket entry 12"
 

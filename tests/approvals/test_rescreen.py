@@ -2,12 +2,10 @@
 
 import datetime as dt
 
-from django.utils import timezone
-
 from approvals import services
 from approvals.models import CaseParty, PhoneListEntry
 
-from ..factories import InmateFactory
+from ..factories import InmateFactory, facility_today
 from .factories import CourtCaseFactory, PhoneListEntryFactory
 
 NUMBER = "+13125550147"
@@ -17,7 +15,7 @@ S = PhoneListEntry.Status
 def _order(home, inmate, staff, numbers=(NUMBER,)):
     return services.order_create(
         facility=home, inmate=inmate, protected_name="Pat Roe", numbers=list(numbers), court="Superior Court",
-        order_number="NCO-1", starts_on=timezone.localdate() - dt.timedelta(days=1), document_reference="Docket 3",
+        order_number="NCO-1", starts_on=facility_today(home) - dt.timedelta(days=1), document_reference="Docket 3",
         actor=staff,
     )
 

@@ -11,7 +11,7 @@ from approvals.screening import screen_entries, screen_number
 from audit.models import AuditEvent
 from facilities.models import CallingPolicy
 
-from ..factories import InmateFactory
+from ..factories import InmateFactory, facility_today
 from .factories import (
     BlockedNumberFactory,
     CasePartyFactory,
@@ -30,7 +30,7 @@ def test_screen_entries_finds_what_screen_number_finds(home, other):
     a = InmateFactory(facility=home)
     b = InmateFactory(facility=other)
     c = InmateFactory(facility=home)
-    today = timezone.localdate()
+    today = facility_today(home)
     NoContactOrderFactory(inmate=a, numbers=[N[0]])
     NoContactOrderFactory(inmate=a, numbers=[N[1]], ends_on=today - dt.timedelta(days=1))  # over
     NoContactOrderFactory(inmate=a, numbers=[N[1]], starts_on=today + dt.timedelta(days=3))  # not yet

@@ -9,7 +9,7 @@ from approvals.models import CaseParty, PhoneListEntry
 from approvals.screening import ScreenFinding, screen_number
 from approvals.selectors import call_screening
 
-from ..factories import InmateFactory
+from ..factories import InmateFactory, facility_today
 from .factories import (
     BlockedNumberFactory,
     CasePartyFactory,
@@ -80,7 +80,7 @@ def test_call_screening_live_legal_and_blocks(inmate, home, django_assert_max_nu
 
 def test_call_screening_ignores_ended_and_future_orders_and_other_facility_blocks(inmate, home, other):
     NoContactOrderFactory(inmate=inmate, numbers=[NUMBER], ended_at=timezone.now())
-    NoContactOrderFactory(inmate=inmate, numbers=[NUMBER], starts_on=timezone.localdate() + dt.timedelta(days=5))
+    NoContactOrderFactory(inmate=inmate, numbers=[NUMBER], starts_on=facility_today(home) + dt.timedelta(days=5))
     BlockedNumberFactory(facility=other, number=NUMBER)
     BlockedNumberFactory(facility=home, number=NUMBER, ends_at=timezone.now() - dt.timedelta(seconds=1))
     result = call_screening(inmate=inmate, number=NUMBER)

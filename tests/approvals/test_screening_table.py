@@ -10,7 +10,7 @@ from approvals.services import EntryError
 from audit.models import AuditEvent
 from facilities.models import CallingPolicy
 
-from ..factories import InmateFactory
+from ..factories import InmateFactory, facility_today
 from .factories import (
     BlockedNumberFactory,
     CasePartyFactory,
@@ -46,8 +46,9 @@ def test_no_contact_order_denies_at_once(list_mode, add, inmate):
 
 
 def test_expired_order_does_not_apply(list_mode, add, inmate):
-    NoContactOrderFactory(inmate=inmate, numbers=[NUMBER], starts_on=timezone.localdate() - dt.timedelta(days=90),
-                          ends_on=timezone.localdate() - dt.timedelta(days=1))
+    today = facility_today(inmate.facility)
+    NoContactOrderFactory(inmate=inmate, numbers=[NUMBER], starts_on=today - dt.timedelta(days=90),
+                          ends_on=today - dt.timedelta(days=1))
     assert open_kinds(add()) == set()
 
 

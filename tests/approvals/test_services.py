@@ -1,13 +1,13 @@
 """Decisions on entries: approve, deny, remove, suspend, and their rules."""
 
 import pytest
-from django.utils import timezone
 
 from approvals import services
 from approvals.models import EntryTransition, PhoneListEntry, TransitionError
 from approvals.services import AlreadyDecided, EntryError
 from audit.models import AuditEvent
 
+from ..factories import facility_today
 from .factories import PhoneListEntryFactory
 
 S = PhoneListEntry.Status
@@ -121,6 +121,6 @@ def test_transfer_moves_entries_to_the_new_facility(inmate, other):
     from facilities.services import inmate_transfer
 
     entry = PhoneListEntryFactory(inmate=inmate)
-    inmate_transfer(inmate=inmate, to_facility=other, transferred_on=timezone.localdate())
+    inmate_transfer(inmate=inmate, to_facility=other, transferred_on=facility_today(inmate.facility))
     entry.refresh_from_db()
     assert entry.facility == other

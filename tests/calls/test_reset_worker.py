@@ -9,7 +9,7 @@ from calls.periods import period_for_facility
 from config.celery import app
 from facilities.models import Facility, Inmate
 
-from ..factories import FacilityFactory, InmateFactory
+from ..factories import FacilityFactory, InmateFactory, facility_today
 from ..worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -28,7 +28,7 @@ def test_worker_runs_the_dispatched_reset_for_every_facility():
     for facility in facilities:
         for _ in range(4):
             InmateFactory(facility=facility)
-    released = InmateFactory(facility=facilities[0], status=Inmate.Status.RELEASED, released_on=timezone.localdate())
+    released = InmateFactory(facility=facilities[0], status=Inmate.Status.RELEASED, released_on=facility_today(facilities[0]))
 
     with celery_worker(queue="celery", extra_env={"CELERY_BROKER_URL": BROKER}):
         with app.connection_for_write(BROKER) as conn:
