@@ -72,7 +72,6 @@ def _history_reason(text: str) -> str:
     return text[:100]
 
 
-@transaction.atomic
 def _refuse_future(day: dt.date, *, facility: Facility, what: str) -> None:
     """Roster dates may be today (facility-local) or earlier; a day ahead allows for clocks and time zones."""
     latest = timezone.localdate(timezone=facility.tz) + dt.timedelta(days=1)
@@ -80,6 +79,7 @@ def _refuse_future(day: dt.date, *, facility: Facility, what: str) -> None:
         raise RosterError("invalid_date", f"The {what} date {day.isoformat()} is in the future.", status=400)
 
 
+@transaction.atomic
 def inmate_book(
     *,
     facility: Facility,
