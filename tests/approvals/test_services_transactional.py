@@ -1,0 +1,116 @@
+"""Every writing service of approvals, called as production calls it: with no transaction around it
+(see tests/facilities/test_services_transactional.py). The re-screening queued by an order, a block
+or a case party runs too: its ``on_commit`` fires because the service's transaction really commits."""
+
+import datetime as dt
+
+import pytest
+
+from approvals import services
+from approvals.models import (
+    BlockedNumber,
+    CaseParty,
+    CourtCase,
+    EntryTransition,
+    NoContactOrder,
+    PartyNumber,
+    PhoneListEntry,
+)
+from audit.models import AuditEvent
+from facilities.models import CallingPolicy, Inmate
+
+from ..factories import InmateFactory, facility_today
+from .factories import PhoneListEntryFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+Status = PhoneListEntry.Status
+
+EXERCISED = {
+    "approvals.services": {
+        "entry_add", "entry_approve", "entry_deny", "entry_remove", "entry_suspend", "entry_rescreen",
+        "entries_rescreen", "rescreen_entries_for", "case_create", "party_add", "party_update_numbers",
+        "party_remove", "order_create", "order_update", "order_end", "block_create", "block_end",
+        "entries_follow_transfer",
+    },
+}
+
+
+def _actions() -> list[str]:
+    return list(AuditEvent.objects.exclude(action="role_granted").order_by("pk").values_list("action", flat=True))
+
+
+def test_entries_are_requested_and_decided_each_in_its_own_transaction(home, inmate, staff, warden):
+    CallingPolicy.objects.filter(facility=home).update(list_mode=CallingPolicy.ListMode.STAFF_REVIEW)
+    mother = services.entry_add(inmate=inmate, number="(312) 555-0147", contact_name="Mary Lovelace",
+                                relationship="parent", source="staff", actor=staff)
+    friend = services.entry_add(inmate=inmate, number="(312) 555-0148", contact_name="Jo Friend",
+                                relationship="friend", source="kiosk", actor="kiosk")
+    assert PhoneListEntry.objects.get(pk=mother.pk).status == Status.PENDING
+
+    services.entry_approve(entry=mother, actor=warden, note="verified by phone")
+    services.entry_suspend(entry=mother, actor=staff, note="three-way calling")
+    services.entry_remove(entry=mother, actor=staff, note="inmate asked")
+    services.entry_deny(entry=friend, actor=staff, reason="security_concern")
+
+    assert PhoneListEntry.objects.get(pk=mother.pk).status == Status.REMOVED
+    assert PhoneListEntry.objects.get(pk=friend.pk).decided_by == staff
+    assert list(EntryTransition.objects.filter(entry=mother).order_by("pk").values_list("to_status", flat=True)) == [
+        "pending", "live", "suspended", "removed"]
+    assert _actions() == ["phone_entry_added", "phone_entry_added", "phone_entry_approved", "phone_entry_suspended",
+                          "phone_entry_removed", "phone_entry_denied"]
+
+
+def test_a_block_suspends_the_live_entry_and_lifting_it_returns_it_to_the_queue(home, inmate, staff):
+    entry = PhoneListEntryFactory(inmate=inmate, number="+13125550100")
+    block = services.block_create(facility=home, number="312-555-0100", reason=BlockedNumber.Reason.INVESTIGATION,
+                                  note="Detective Smith, case 24-118", actor=staff)
+    # the re-screening queued at commit (rescreen_entries_for, then entries_rescreen) suspended it
+    assert PhoneListEntry.objects.get(pk=entry.pk).status == Status.SUSPENDED
+    services.block_end(block=block, actor=staff, note="investigation closed")
+    assert BlockedNumber.objects.get(pk=block.pk).ended_by == staff
+    assert PhoneListEntry.objects.get(pk=entry.pk).status == Status.PENDING
+    assert {"number_blocked", "phone_entry_suspended", "number_unblocked",
+            "phone_entry_returned_to_queue"} <= set(_actions())
+
+    # the same re-screening, called directly, finds nothing new and changes nothing
+    assert services.rescreen_entries_for(numbers=["+13125550100"]) == 1
+    assert services.entries_rescreen(entry_ids=[entry.pk])[0].pk == entry.pk
+    assert services.entry_rescreen(entry_id=entry.pk).status == Status.PENDING
+    assert PhoneListEntry.objects.get(pk=entry.pk).status == Status.PENDING
+
+
+def test_orders_and_cases_are_written_each_in_its_own_transaction(home, inmate, staff):
+    protected = PhoneListEntryFactory(inmate=inmate, number="+13125550111")
+    order = services.order_create(
+        facility=home, inmate=inmate, protected_name="Pat Doe", numbers=["312-555-0111"], court="Cook County",
+        order_number="NCO-24-0042", starts_on=facility_today(home) - dt.timedelta(days=1),
+        document_reference="Docket 12", actor=staff,
+    )
+    assert PhoneListEntry.objects.get(pk=protected.pk).status == Status.SUSPENDED
+    services.order_update(order=order, actor=staff, reason="amended", numbers=["312-555-0111", "312-555-0112"])
+    assert sorted(order.numbers.values_list("number", flat=True)) == ["+13125550111", "+13125550112"]
+    services.order_end(order=order, actor=staff, reason="vacated by the court")
+    assert NoContactOrder.objects.get(pk=order.pk).ended_by == staff
+
+    case = services.case_create(facility=home, case_number="CR-24-991", court="District Court", actor=staff)
+    party = services.party_add(case=case, role=CaseParty.Role.DEFENDANT, name="Ada Lovelace", inmate=inmate,
+                               actor=staff)
+    witness = services.party_add(case=case, role=CaseParty.Role.WITNESS, name="Wit Ness", numbers=["312-555-0120"],
+                                 actor=staff)
+    services.party_update_numbers(party=witness, numbers=["312-555-0121"], actor=staff, reason="new phone")
+    assert list(PartyNumber.objects.filter(party=witness).values_list("number", flat=True)) == ["+13125550121"]
+    services.party_remove(party=party, actor=staff, reason="severed")
+    assert CaseParty.objects.get(pk=party.pk).removed_by == staff
+    assert CourtCase.objects.get(pk=case.pk).created_by == staff
+    assert {"no_contact_order_created", "no_contact_order_changed", "no_contact_order_ended", "court_case_created",
+            "case_party_added", "case_party_changed", "case_party_removed"} <= set(_actions())
+
+
+def test_entries_follow_their_inmate_to_another_facility(home, other):
+    inmate = InmateFactory(facility=home)
+    entry = PhoneListEntryFactory(inmate=inmate)
+    Inmate.objects.filter(pk=inmate.pk).update(facility=other)
+    inmate.refresh_from_db()
+    assert services.entries_follow_transfer(inmate=inmate) == 1
+    assert PhoneListEntry.objects.get(pk=entry.pk).facility == other
