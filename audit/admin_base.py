@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.utils.html import strip_tags
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.csv import csv_cell, csv_row
 from facilities.scoping import scope_for_user
 
 EXPORT_PARAM = "_export"
@@ -74,7 +75,7 @@ class ScopedReadOnlyAdmin(SimpleHistoryAdmin):
 
         def rows():
             writer = csv.writer(_Echo())
-            yield writer.writerow(header)
+            yield writer.writerow(csv_row(header))
             for obj in queryset.iterator(chunk_size=2000):
                 values = []
                 for name in fields:
@@ -82,7 +83,7 @@ class ScopedReadOnlyAdmin(SimpleHistoryAdmin):
                         _f, _attr, value = lookup_field(name, obj, self)
                     except (AttributeError, ValueError):
                         value = ""
-                    values.append(strip_tags(str(value)) if value is not None else "")
+                    values.append(csv_cell(value, clean=strip_tags))
                 yield writer.writerow(values)
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.utils import timezone
 
 from approvals.numbers import display_number
 from audit.services import audit_record
+from core.csv import csv_lines
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
 from facilities.scoping import READ_ROLES, WARDEN_ROLES, get_object_for_user, scope_for_user
@@ -35,28 +34,22 @@ def _querystring(request) -> str:
     return query.urlencode()
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _calls_csv(facility, queryset, user) -> StreamingHttpResponse:
     audit_record(action="csv_export", actor=user, facility=facility, data={"model": "calls.call"})
     header = ["call_id", "requested_at", "inmate", "register_number", "number", "kind", "monitored", "outcome",
               "reasons", "max_minutes", "duration_seconds", "minutes_charged"]
 
     def rows():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(header)
+        yield header
         for call in queryset.iterator(chunk_size=2000):
-            yield writer.writerow([
+            yield [
                 call.pk, timezone.localtime(call.requested_at, facility.tz).isoformat(),
                 f"{call.inmate.last_name}, {call.inmate.first_name}", call.inmate.register_number, call.number,
                 call.kind, "yes" if call.monitored else "no", call.status, " ".join(call.reasons), call.max_minutes,
                 "" if call.duration_seconds is None else call.duration_seconds, call.minutes_charged,
-            ])
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="calls-{facility.code}.csv"'
     return response
 

@@ -1,0 +1,1 @@
+"""Small helpers shared by every app (no models, not a Django app)."""
