@@ -1,29 +1,57 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
-from audit.admin_base import AppendOnlyAdmin, ScopedReadOnlyAdmin
+from audit.admin_base import AppendOnlyAdmin, AuditedAdminMixin, ScopedReadOnlyAdmin
 
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, RoleAssignment
+from .services import facility_create
 
 
 class CallingPolicyInline(admin.StackedInline):
+    """Shown read-only: the policy changes only on the warden's policy page (``policy_update``, audited)."""
+
     model = CallingPolicy
     can_delete = False
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
     def has_add_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Facility)
 class FacilityAdmin(ScopedReadOnlyAdmin):
+    """System administrators add facilities (through ``facility_create``: with a policy, audited) and
+    rename or deactivate them (audited). A facility is never deleted here: its records would go with it."""
+
     facility_path = ""
+    system_admin = True
     list_display = ["code", "name", "kind", "timezone", "active", "created_at"]
     list_filter = ["kind", "active", "timezone"]
     search_fields = ["code", "name"]
     date_hierarchy = "created_at"
     inlines = [CallingPolicyInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = facility_create(code=obj.code, name=obj.name, kind=obj.kind, timezone=obj.timezone,
+                                  actor=request.user)
+        if not obj.active:
+            created.active = False
+            created._history_user = request.user
+            created.save(update_fields=["active"])
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding, obj._state.db = False, created._state.db
 
 
 @admin.register(CallingPolicy)
@@ -59,6 +87,10 @@ class CustodyEventAdmin(AppendOnlyAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(ScopedReadOnlyAdmin):
+    """System administrators grant and revoke roles; each grant, change and revocation is audited
+    (``audit.signals``) with the administrator as its actor."""
+
+    system_admin = True
     list_display = ["user", "role", "facility", "all_facilities", "granted_by", "granted_at"]
     list_filter = ["role", "all_facilities", "facility"]
     search_fields = ["user__username", "user__last_name", "facility__code"]
@@ -75,3 +107,23 @@ class RoleAssignmentAdmin(ScopedReadOnlyAdmin):
     def delete_model(self, request, obj):
         obj._changed_by = request.user
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one by one, so that each revocation is audited with its actor
+            self.delete_model(request, obj)
+
+
+# Users and groups: system administration (superusers only), every change audited.
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    pass
