@@ -324,6 +324,10 @@ class MonthlyReset(models.Model):
     runs = models.PositiveIntegerField(default=0, help_text="How many times a worker started it.")
     dispatched_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The run's last sign of progress (its start, each chunk): the dispatcher requeues a silent run.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
 

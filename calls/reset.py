@@ -6,6 +6,16 @@ a unique ledger constraint (period, inmate, kind). The run works in chunks of in
 transaction of a few set-based statements (no Python loop per inmate), so a worker killed half-way
 leaves finished chunks finished and the next run does the rest.
 
+A killed worker (domain.md §5, "kill the worker half-way"): the task acknowledges late and is requeued when
+its pool process dies (``acks_late``, ``reject_on_worker_lost``); when the whole worker dies, its message
+waits for the broker's visibility timeout (``CELERY_BROKER_TRANSPORT_OPTIONS``). Neither bounds the
+delay, so a run records its progress (``heartbeat_at``: at its start and after every chunk) and the
+dispatcher, run every ``CALLS_RESET_DISPATCH_SECONDS`` by beat, requeues a started reset whose last sign of
+life (progress, or being queued again) is older than ``CALLS_RESET_STALE_SECONDS``. A chunk takes about a second
+(bench/reset.py), so a live run is never mistaken for a dead one; and if it were, two runs of one reset are
+safe (row locks and the per-period ledger constraint). With the defaults (60 s, 120 s) a reset killed
+half-way is running again within about three minutes of a worker being back, finished within five.
+
 Where the time goes (bench/reset.py): a facility's inmates are spread over the whole roster, so each
 chunk touches pages all over the balance table and the ledger's indexes; the statements therefore
 visit each balance row as few times as possible (taken and locked once, updated once, through the
@@ -31,7 +41,6 @@ from facilities.models import Facility
 from .models import MonthlyReset
 from .periods import period_for_facility, reset_moment
 
-REDISPATCH_AFTER = dt.timedelta(minutes=14)
 ACTOR_LABEL = "monthly reset"
 
 
@@ -39,15 +48,42 @@ def chunk_size() -> int:
     return getattr(settings, "CALLS_RESET_CHUNK", 20_000)
 
 
+def stale_after() -> dt.timedelta:
+    """An unfinished reset with no sign of life for this long is presumed dead and queued again."""
+    return dt.timedelta(seconds=settings.CALLS_RESET_STALE_SECONDS)
+
+
+# A queued run that never started waits in the broker, perhaps behind many others (every facility of a time zone
+# is queued at the same midnight): its message is not lost (the broker gives it to another worker after the
+# visibility timeout if a worker took it and died), so it is queued again only after this long, in case the
+# message was never sent.
+REQUEUE_QUEUED_AFTER = dt.timedelta(minutes=14)
+
+
+def _presumed_dead(record: MonthlyReset, now: dt.datetime) -> bool:
+    """An unfinished run to queue again: started but silent (no chunk done, not queued again) for
+    ``stale_after()``, or queued and never started for ``REQUEUE_QUEUED_AFTER``."""
+    if record.status == MonthlyReset.Status.RUNNING:
+        alive = max(filter(None, (record.dispatched_at, record.heartbeat_at, record.started_at)), default=None)
+        return alive is None or alive <= now - stale_after()
+    return record.dispatched_at is None or record.dispatched_at <= now - REQUEUE_QUEUED_AFTER
+
+
 def _after_chunk(reset_id: int, chunk_index: int) -> None:
-    """A seam for tests that simulate a worker killed between two chunks."""
+    """A seam for tests that simulate a worker killed between two chunks.
+
+    ``CALLS_RESET_CHUNK_PAUSE_SECONDS`` (0 except when a worker test sets it through the environment)
+    makes a run slow enough to be killed half-way.
+    """
+    if settings.CALLS_RESET_CHUNK_PAUSE_SECONDS:
+        time.sleep(settings.CALLS_RESET_CHUNK_PAUSE_SECONDS)
 
 
 def reset_dispatch(*, now: dt.datetime | None = None) -> list[int]:
     """Queue one run per facility whose reset moment has passed for its current period.
 
-    Creates the (facility, period) row once; re-queues a run that has not finished after
-    ``REDISPATCH_AFTER`` (a worker died). Returns the ids queued. A query per facility list, not per inmate.
+    Creates the (facility, period) row once; re-queues an unfinished run presumed dead (its worker died:
+    ``_presumed_dead``). Returns the ids queued. A query per facility list, not per inmate.
     """
     from .tasks import facility_reset_run
 
@@ -70,9 +106,7 @@ def reset_dispatch(*, now: dt.datetime | None = None) -> list[int]:
                 )
                 if not created:
                     continue
-            elif record.status == MonthlyReset.Status.DONE:
-                continue
-            elif record.dispatched_at and record.dispatched_at > now - REDISPATCH_AFTER:
+            elif record.status == MonthlyReset.Status.DONE or not _presumed_dead(record, now):
                 continue
             else:
                 updated = MonthlyReset.objects.filter(
@@ -226,8 +260,8 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
             reset.bonus_minutes = policy.bonus_for_month(reset.period.month)
         reset.status = MonthlyReset.Status.RUNNING
         reset.runs += 1
-        reset.started_at = now
-        reset.save(update_fields=["monthly_minutes", "bonus_minutes", "status", "runs", "started_at"])
+        reset.started_at = reset.heartbeat_at = now
+        reset.save(update_fields=["monthly_minutes", "bonus_minutes", "status", "runs", "started_at", "heartbeat_at"])
     total = reset.monthly_minutes + reset.bonus_minutes
     base = {
         "facility": reset.facility_id, "period": reset.period, "reset": reset.pk, "now": now, "actor": ACTOR_LABEL,
@@ -236,12 +270,13 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
     for index, (lo, hi) in enumerate(_chunks(reset.facility_id)):
         with transaction.atomic():
             count, voided = _run_chunk({**base, "lo": lo, "hi": hi})
-            if count:
-                MonthlyReset.objects.filter(pk=reset.pk).update(
-                    inmates_reset=F("inmates_reset") + count,
-                    minutes_voided=F("minutes_voided") + voided,
-                    minutes_granted=F("minutes_granted") + count * total,
-                )
+            # The chunk's totals and the run's sign of life (the dispatcher requeues a run silent for too long).
+            MonthlyReset.objects.filter(pk=reset.pk).update(
+                inmates_reset=F("inmates_reset") + count,
+                minutes_voided=F("minutes_voided") + voided,
+                minutes_granted=F("minutes_granted") + count * total,
+                heartbeat_at=timezone.now(),
+            )
         _after_chunk(reset.pk, index)
     with transaction.atomic():
         reset = MonthlyReset.objects.select_for_update(of=("self",)).select_related("facility").get(pk=reset_id)

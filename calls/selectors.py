@@ -10,7 +10,7 @@ from django.utils import timezone
 from facilities.models import Facility, Inmate
 
 from .models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
-from .periods import next_period, period_for_facility, reset_moment
+from .periods import next_reset_period, reset_moment
 
 
 def balance_for(*, inmate: Inmate) -> MinuteBalance | None:
@@ -43,7 +43,7 @@ def reset_list(*, queryset: QuerySet[MonthlyReset]) -> QuerySet[MonthlyReset]:
 
 def next_reset_for(*, facility: Facility, now: dt.datetime | None = None) -> dt.datetime:
     now = now or timezone.now()
-    return reset_moment(period=next_period(period_for_facility(facility, at=now)), tz=facility.timezone)
+    return reset_moment(period=next_reset_period(facility, at=now), tz=facility.timezone)
 
 
 def call_counts_today(*, facility: Facility, now: dt.datetime | None = None) -> dict[str, int]:

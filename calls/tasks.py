@@ -13,7 +13,9 @@ def reset_dispatch() -> list[int]:
     return reset.reset_dispatch()
 
 
-@shared_task(name="calls.facility_reset_run", acks_late=True)
+# Acknowledged only when done, and delivered again when its worker process dies (the settings say so for every
+# task; said here too because the reset relies on it). A worker killed outright: see calls/reset.py.
+@shared_task(name="calls.facility_reset_run", acks_late=True, reject_on_worker_lost=True)
 def facility_reset_run(reset_id: int) -> dict:
     record = reset.facility_reset_run(reset_id=reset_id)
     return {"reset": record.pk, "status": record.status, "inmates": record.inmates_reset}

@@ -107,6 +107,16 @@ class CallingPolicy(models.Model):
         ],
         verbose_name="reset day of month",
     )
+    # A change of the reset day takes effect at the next reset moment (calls/periods.py): the period current
+    # at the change is held until the first 00:00 on the new day. Set by policy_update only.
+    reset_period_held = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="The period that was current when the reset day last changed; it lasts until reset_day_from.",
+    )
+    reset_day_from = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="The first period on the current reset day, when the day was changed.",
+    )
     calling_hours_start = models.TimeField(default=dt.time(6, 0))
     calling_hours_end = models.TimeField(default=dt.time(23, 0))
     list_mode = models.CharField(max_length=16, choices=ListMode.choices, default=ListMode.SELF_MANAGED)

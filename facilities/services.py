@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record
 
@@ -49,7 +49,7 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
     policy = CallingPolicy.objects.select_for_update().get(facility=facility)
     before = _policy_values(policy)
     for name, value in changes.items():
-        if not hasattr(policy, name) or name in ("id", "facility", "facility_id"):
+        if not hasattr(policy, name) or name in ("id", "facility", "facility_id", "reset_period_held", "reset_day_from"):
             raise ValidationError({name: "Not a policy setting."})
         setattr(policy, name, value)
     policy.full_clean()
@@ -57,6 +57,15 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
     changed = {k: {"old": before[k], "new": after[k]} for k in after if before.get(k) != after[k]}
     if not changed:
         return policy
+    if "reset_day" in changed:
+        # A new reset day takes effect at the next reset moment: the current period is held until the first
+        # 00:00 on the new day (calls/periods.py says how, and why nobody is reset at another time).
+        from calls.periods import reset_day_change
+
+        policy.reset_period_held, policy.reset_day_from = reset_day_change(
+            policy=policy, tz=facility.timezone, old_day=before["reset_day"], at=timezone.now()
+        )
+        changed["reset_day"]["first_reset_on_new_day"] = policy.reset_day_from.isoformat()
     policy._change_reason = (reason or "policy edited")[:100]  # the history column; the audit keeps it all
     policy.save()
     audit_record(action="policy_changed", actor=actor, facility=facility, target=policy, reason=reason, data=changed)

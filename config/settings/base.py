@@ -147,13 +147,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every task acknowledges late: a task whose worker dies is delivered again. Redis holds an unacknowledged
+# message for the visibility timeout before giving it to another worker, so the timeout must exceed the
+# longest task (a facility's monthly reset: about 71 s for a million inmates on 2 CPUs, bench/reset.py) and
+# any countdown (none is used); 15 minutes leaves a wide margin. A longer task would be delivered twice while
+# running (tasks are safe to run twice, but it wastes a worker).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=900)}
+# The monthly reset's recovery bound (calls/reset.py): beat runs the dispatcher every
+# CALLS_RESET_DISPATCH_SECONDS; it queues again a reset with no progress for CALLS_RESET_STALE_SECONDS (a run
+# reports after every chunk, about a second each). A reset killed half-way finishes within
+# stale + dispatch interval + its remaining run time of a worker coming back: under 5 minutes by default.
+CALLS_RESET_DISPATCH_SECONDS = env.float("CALLS_RESET_DISPATCH_SECONDS", default=60.0)
+CALLS_RESET_STALE_SECONDS = env.float("CALLS_RESET_STALE_SECONDS", default=120.0)
+# Tests only (a worker test kills a run half-way): pause after each chunk. Always 0 outside config/settings/test.py.
+CALLS_RESET_CHUNK_PAUSE_SECONDS = 0.0
 # Periodic tasks: each app lists its own in <app>/schedule.py (plain data).
 from approvals.schedule import BEAT as _approvals_beat  # noqa: E402
-from calls.schedule import BEAT as _calls_beat  # noqa: E402
+from calls.schedule import beat as _calls_beat_every  # noqa: E402
 from emergencies.schedule import BEAT as _emergencies_beat  # noqa: E402
 from facilities.schedule import BEAT as _facilities_beat  # noqa: E402
 
-CELERY_BEAT_SCHEDULE: dict = {**_facilities_beat, **_approvals_beat, **_calls_beat, **_emergencies_beat}
+CELERY_BEAT_SCHEDULE: dict = {
+    **_facilities_beat, **_approvals_beat, **_calls_beat_every(reset_dispatch_seconds=CALLS_RESET_DISPATCH_SECONDS),
+    **_emergencies_beat,
+}
 
 LOGGING = {
     "version": 1,

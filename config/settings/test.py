@@ -11,6 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker test slows the monthly reset down to kill its worker half-way (tests/calls/test_reset_kill.py).
+CALLS_RESET_CHUNK_PAUSE_SECONDS = env.float("CALLS_RESET_CHUNK_PAUSE_SECONDS", default=0.0)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
