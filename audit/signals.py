@@ -9,9 +9,10 @@ from .services import audit_record
 
 
 def _ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR")
+    """The client's address as the trusted proxies saw it (the one axes locks on), not the proxy's."""
+    from facilities.login_security import client_ip
+
+    return client_ip(request)
 
 
 @receiver(user_logged_in)

@@ -45,7 +45,7 @@ ACTOR_LABEL = "monthly reset"
 
 
 def chunk_size() -> int:
-    return getattr(settings, "CALLS_RESET_CHUNK", 20_000)
+    return settings.CALLS_RESET_CHUNK
 
 
 def stale_after() -> dt.timedelta:

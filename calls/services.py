@@ -29,7 +29,7 @@ MAX_DURATION_SECONDS = 24 * 3600  # a report longer than a day is not a call
 
 def completion_grace() -> dt.timedelta:
     """How long after its last allowed minute an authorisation waits for its completion report."""
-    return dt.timedelta(minutes=getattr(settings, "CALLS_COMPLETION_GRACE_MINUTES", 10))
+    return dt.timedelta(minutes=settings.CALLS_COMPLETION_GRACE_MINUTES)
 
 
 class CallError(Exception):

@@ -34,7 +34,7 @@ def _warden_emails(facility_id: int) -> list[str]:
 def _body(request: EmergencyRequest, intro: str) -> str:
     local = timezone.localtime(request.received_at, request.facility.tz)
     path = reverse("emergency-detail", kwargs={"code": request.facility.code, "pk": request.pk})
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+    base = settings.PORTAL_BASE_URL
     return (
         f"{intro}\n\n"
         f"Inmate: {request.inmate.last_name}, {request.inmate.first_name} ({request.inmate.register_number})\n"

@@ -24,6 +24,11 @@ class FacilitiesConfig(AppConfig):
     verbose_name = "Facilities, roster and roles"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from django.contrib import admin
+
+        from . import login_security, signals  # noqa: F401
+        from .login_views import AdminLoginForm
+
+        admin.site.login_form = AdminLoginForm  # the admin's log-in is slowed down like the portal's
 
         post_migrate.connect(ensure_auditor_can_view_everything, dispatch_uid="auditor-view-everything")

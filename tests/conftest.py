@@ -95,3 +95,11 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache (the log-in counters of facilities.login_security) starts empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()

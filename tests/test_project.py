@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "portal.example.org",
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "PORTAL_BASE_URL": "https://portal.example.org",
 }
 
 

@@ -92,13 +92,33 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# django-axes: lock an account (by username) after 5 failed logins.
+# Log-in defences (the README's "Log-in defences" says what each one defends against).
+# django-axes locks a user name *at one address* after 5 failures (CJIS), for an hour: a user name and an
+# address together, so that neither five guesses at a warden's name nor five failures from one address (the
+# facility's shared address, or the proxy's) lock anybody else out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False
+# The client's address, from the trusted proxies' header (facilities.login_security.client_ip; django-ipware is
+# not installed, so axes' AXES_IPWARE_* settings do not apply): with N trusted proxies in front of the portal,
+# the N-th address from the right of PORTAL_CLIENT_IP_HEADER; entries a client adds on the left are ignored.
+AXES_CLIENT_IP_CALLABLE = "facilities.login_security.client_ip"
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+PORTAL_CLIENT_IP_HEADER = env("PORTAL_CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
+# One user name guessed from many addresses: after LOGIN_THROTTLE_AFTER failures (all addresses, each less than
+# the window after the one before), each further failure doubles the wait before the next attempt for that
+# name (1 s, 2 s, ... up to the maximum). Addresses the user logged in from in the last LOGIN_KNOWN_ADDRESS_DAYS
+# days are not slowed down. Counters live in the default cache.
+LOGIN_THROTTLE_AFTER = env.int("LOGIN_THROTTLE_AFTER", default=10)
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_THROTTLE_MAX_DELAY_SECONDS = env.int("LOGIN_THROTTLE_MAX_DELAY_SECONDS", default=60)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+# Django's cache: the log-in counters above. Per process locally and in tests; Redis in production (shared by
+# every web process): see config/settings/production.py.
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -115,6 +135,14 @@ STORAGES = {
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="phone-portal@localhost")
+
+# The portal's own settings. Code reads them as settings.NAME only: every one is declared here (a test checks).
+# The address users reach the portal at, without a trailing slash: e-mails to wardens link to it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long after its last allowed minute an authorised call waits for the platform's completion report.
+CALLS_COMPLETION_GRACE_MINUTES = env.int("CALLS_COMPLETION_GRACE_MINUTES", default=10)
+# The monthly reset voids and regrants balances in chunks of this many inmates, one transaction each.
+CALLS_RESET_CHUNK = env.int("CALLS_RESET_CHUNK", default=20_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PlatformTokenAuthentication"],

@@ -1,5 +1,7 @@
 """Production: PostgreSQL, Redis, gunicorn behind TLS. Every secret comes from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
@@ -10,6 +12,11 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# The log-in counters must be shared by every web process: Redis (by default the broker's server).
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default=CELERY_BROKER_URL)}
+CACHES["default"].setdefault("KEY_PREFIX", "portal")
+# The documented deployment: one TLS proxy in front of gunicorn, which appends the client to X-Forwarded-For.
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=1)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -26,3 +33,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+
+# E-mails to wardens carry absolute links: the address must be given, and be https.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL").rstrip("/")
+if not PORTAL_BASE_URL.startswith("https://") or len(PORTAL_BASE_URL) <= len("https://"):
+    raise ImproperlyConfigured(
+        f"PORTAL_BASE_URL must be the portal's https address, e.g. https://portal.example.org (got {PORTAL_BASE_URL!r})."
+    )

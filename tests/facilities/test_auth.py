@@ -20,11 +20,14 @@ def test_failed_logins_are_audited_and_the_account_locks_after_five(client, staf
         client.post(reverse("login"), {"username": "staff", "password": "wrong"}, REMOTE_ADDR="10.0.0.9")
     assert AuditEvent.objects.filter(action="login_failed").count() == 5
     assert AuditEvent.objects.filter(action="lockout").exists()
-    # Even the right password is refused now.
-    response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD}, REMOTE_ADDR="10.0.0.10")
+    # Even the right password is refused now, from that address.
+    response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
     assert response.status_code == 429
     assert b"Account locked" in response.content
     assert "_auth_user_id" not in client.session
+    # The lock is on the user name at that address (issue 8, defect 7): from elsewhere the owner logs in.
+    response = client.post(reverse("login"), {"username": "staff", "password": PASSWORD}, REMOTE_ADDR="10.0.0.10")
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(staff.pk)
 
 
 def test_four_failures_do_not_lock(client, staff):
