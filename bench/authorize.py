@@ -51,6 +51,7 @@ def _env() -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/5",
+        "PORTAL_BASE_URL": "https://portal.example.org",
         "DJANGO_LOG_LEVEL": "WARNING",
     }
 
