@@ -47,12 +47,14 @@ def inmate_section(*, request, inmate) -> InmateSection:
             "phone_list_used": selectors.list_size_used(entries, policy=policy),
             "phone_add_form": EntryAddForm(replaceable=entries) if can_change and inmate.in_custody else None,
             "phone_can_change": can_change,
+            "phone_transfer_notice": selectors.transfer_review_notice(inmate=inmate),
         },
         order=20,
     )
 
 
-def on_transfer(sender, inmate, **kwargs) -> None:
+def on_transfer(sender, inmate, from_facility=None, to_facility=None, occurred_on=None, actor=None, **kwargs) -> None:
     from .services import entries_follow_transfer
 
-    entries_follow_transfer(inmate=inmate)
+    entries_follow_transfer(inmate=inmate, from_facility=from_facility, to_facility=to_facility,
+                            transferred_on=occurred_on, actor=actor)

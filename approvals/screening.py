@@ -24,6 +24,8 @@ REVIEW = EntryFinding.Severity.REVIEW.value
 K = EntryFinding.Kind
 
 PURPOSES = ("list", "emergency", "rescreen")
+# The entries of other inmates that make a number "shared": live ones and those waiting for review.
+SHARED_STATUSES = (PhoneListEntry.Status.LIVE, PhoneListEntry.Status.PENDING)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def _party_finding(role: str, name: str, case_number: str, register: str | None,
 
 
 def _shared_finding(shared: list[tuple[str, str, int]], shown: str, facility_id: int) -> ScreenFinding | None:
-    """``shared``: (register number, facility code, facility id) of up to 6 other inmates with the number live.
+    """``shared``: (register number, facility code, facility id) of up to 6 other inmates with the number live
+    or pending (domain.md §3: two requests waiting at once are as shared as two live numbers).
 
     Inmates at the entry's own facility (``facility_id``) are named; those at other facilities are only
     counted, per facility: the entry's readers may hold no role there, and another facility's inmates
@@ -104,8 +107,8 @@ def _shared_finding(shared: list[tuple[str, str, int]], shown: str, facility_id:
     refs = ", ".join(parts) + (" and others" if len(shared) > 5 else "")
     return ScreenFinding(
         K.SHARED_NUMBER.value, REVIEW, f"inmates {refs}"[:255],
-        f"{shown} is live on the list of {len(shared) if len(shared) <= 5 else 'more than 5'} other "
-        f"inmate(s): {refs}.",
+        f"{shown} is live or waiting for review on the list of "
+        f"{len(shared) if len(shared) <= 5 else 'more than 5'} other inmate(s): {refs}.",
     )
 
 
@@ -192,8 +195,8 @@ def screen_number(
         if finding is not None:
             findings.append(finding)
 
-    # 5. The same number live on other inmates' lists.
-    shared_qs = PhoneListEntry.objects.filter(number=number, status=PhoneListEntry.Status.LIVE).exclude(
+    # 5. The same number live or pending on other inmates' lists.
+    shared_qs = PhoneListEntry.objects.filter(number=number, status__in=SHARED_STATUSES).exclude(
         inmate_id=inmate.pk
     )
     shared = _shared_finding(list(shared_qs.values_list("inmate__register_number", "inmate__facility__code",
@@ -304,10 +307,10 @@ def screen_entries(entries) -> dict[int, list[ScreenFinding]]:
         if party_inmate_id != defendant_id:
             parties.setdefault((defendant_id, number), []).append((role, name, case_number, register))
 
-    # 5. The first live entries of each number (one more than shown: an entry's own inmate is skipped).
+    # 5. The first live or pending entries of each number (one more than shown: an entry's own inmate is skipped).
     shared: dict[str, list[tuple]] = {}
     for number, inmate_id, register, code, fid in (
-        PhoneListEntry.objects.filter(number__in=numbers, status=PhoneListEntry.Status.LIVE)
+        PhoneListEntry.objects.filter(number__in=numbers, status__in=SHARED_STATUSES)
         .annotate(rank=Window(RowNumber(), partition_by=[F("number")], order_by=[F("created_at").asc(),
                                                                                   F("id").asc()]))
         .filter(rank__lte=SHARED_SHOWN + 1)

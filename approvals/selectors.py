@@ -7,12 +7,23 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
+from facilities.models import CustodyEvent
 from facilities.scoping import facility_ids_for_user, scope_for_user
 
-from .models import BlockedNumber, CourtCase, EntryFinding, NoContactOrder, PhoneListEntry, ProtectedNumber
+from .models import (
+    BlockedNumber,
+    CourtCase,
+    EntryFinding,
+    EntryTransition,
+    NoContactOrder,
+    PhoneListEntry,
+    ProtectedNumber,
+)
+
+TRANSFER_REASON = "transferred"  # the transition reason of entries a transfer sent to the receiving queue
 
 NO_CONTACT_ORDER = "no_contact_order"
 BLOCKED_NUMBER = "blocked_number"
@@ -133,6 +144,37 @@ def inmate_phone_list(*, inmate) -> list[PhoneListEntry]:
         .annotate(closed=Case(When(status__in=PhoneListEntry.OPEN_STATUSES, then=0), default=1))
         .order_by("closed", "contact_name", "-id")[:200]
     )
+
+
+@dataclass(frozen=True)
+class TransferNotice:
+    """Numbers that came with the inmate's transfer and wait for the receiving facility's review."""
+
+    count: int
+    from_facility: object  # a Facility
+    transferred_on: dt.date
+
+
+def transfer_review_notice(*, inmate) -> TransferNotice | None:
+    """The inmate's entries waiting for review because of a transfer (their last transition is the
+    transfer's), with where and when they came from; None when there are none. Two queries at most."""
+    last_reason = Subquery(
+        EntryTransition.objects.filter(entry=OuterRef("pk")).order_by("-at", "-id").values("reason")[:1]
+    )
+    count = (
+        PhoneListEntry.objects.filter(inmate=inmate, status=PhoneListEntry.Status.PENDING)
+        .annotate(last_reason=last_reason).filter(last_reason=TRANSFER_REASON).count()
+    )
+    if not count:
+        return None
+    event = (
+        CustodyEvent.objects.filter(inmate=inmate, kind=CustodyEvent.Kind.TRANSFERRED,
+                                    to_facility_id=inmate.facility_id)
+        .select_related("from_facility").order_by("-recorded_at", "-id").first()
+    )
+    if event is None or event.from_facility is None:
+        return None
+    return TransferNotice(count=count, from_facility=event.from_facility, transferred_on=event.occurred_on)
 
 
 def replaceable_entries(*, inmate) -> QuerySet[PhoneListEntry]:

@@ -33,7 +33,8 @@ from .models import (
     TransitionError,
 )
 from .numbers import NumberNotCallable, display_number, normalize_number
-from .screening import BLOCK, REVIEW, ScreenFinding, screen_entries, screen_number
+from .screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
+from .selectors import TRANSFER_REASON
 
 Status = PhoneListEntry.Status
 
@@ -232,6 +233,12 @@ def entry_add(
               "findings": [{"kind": f.kind, "severity": f.severity, "reference": f.reference} for f in findings],
               **({"replaces": old.pk, "replaced_number": old.number} if old else {})},
     )
+    if entry.status in SHARED_STATUSES and any(f.kind == EntryFinding.Kind.SHARED_NUMBER for f in findings):
+        # The other inmates' requests of this number waiting for review get the shared-number note too
+        # (live ones keep their status: someone else asking for a number is no reason to take it away).
+        others = PhoneListEntry.objects.filter(number=number, status=Status.PENDING).exclude(inmate_id=inmate.pk)
+        entries_rescreen(entry_ids=list(others.order_by("pk").values_list("pk", flat=True)[:RESCREEN_CHUNK]),
+                         statuses=(Status.PENDING,))
     if old is not None:
         note = (f"The contact's number changed to {display_number(number)} (entry #{entry.pk}, "
                 f"{entry.get_status_display().lower()}).")
@@ -278,10 +285,68 @@ def _lock_entry(entry: PhoneListEntry) -> PhoneListEntry:
     )
 
 
-@transaction.atomic
 def entry_approve(*, entry: PhoneListEntry, actor, note: str = "", legal_verified: bool = False) -> PhoneListEntry:
     """Put a pending entry live. Refused with a block finding; a review finding needs a warden and a note;
-    an attorney's number needs the approver to confirm they verified the bar number."""
+    an attorney's number needs the approver to confirm they verified the bar number.
+
+    The number is screened again first, at decision time (domain.md §3): another inmate may have listed
+    it since, or an order or block may still be waiting for its re-screening. What that finds is stored
+    (committed) whatever happens next; a finding the reviewer has not seen refuses this approval
+    (``screening_changed``), so that they decide again knowing it.
+    """
+    new = _screen_at_decision(entry=entry)
+    if new:
+        raise EntryError(
+            "screening_changed",
+            "Screening found something new since this number was shown: "
+            + " ".join(f.message for f in new) + " Read the findings and decide again; nothing was approved.",
+            status=409,
+        )
+    return _approve(entry=entry, actor=actor, note=note, legal_verified=legal_verified)
+
+
+@transaction.atomic
+def _screen_at_decision(*, entry: PhoneListEntry) -> list[EntryFinding]:
+    """Screen a pending entry again before a decision and store what is new; returns the new findings.
+
+    Additive: what the reviewer was shown stays (a finding that may have gone is cleared by the next
+    re-screening, not under the reviewer's hands), except that a new shared-number finding replaces the
+    old one (its reference lists the other inmates, which is what changed).
+    """
+    entry = _lock_entry(entry)
+    if entry.status != Status.PENDING:
+        return []  # the decision itself says it was already decided
+    findings = screen_entries([entry])[entry.pk]
+    open_rows = list(EntryFinding.objects.filter(entry=entry, cleared_at__isnull=True))
+    have = {(row.kind, row.reference) for row in open_rows}
+    new = [f for f in findings if (f.kind, f.reference[:255]) not in have]
+    if not new:
+        return []
+    now = timezone.now()
+    rows = EntryFinding.objects.bulk_create(
+        EntryFinding(entry=entry, kind=f.kind, severity=f.severity, reference=f.reference[:255], message=f.message,
+                     found_at=now)
+        for f in new
+    )
+    new_kinds = {f.kind for f in new}
+    superseded = [row.pk for row in open_rows
+                  if row.kind == EntryFinding.Kind.SHARED_NUMBER and row.kind in new_kinds]
+    if superseded:
+        EntryFinding.objects.filter(pk__in=superseded).update(cleared_at=now)
+    entry.has_block = entry.has_block or any(f.severity == BLOCK for f in new)
+    entry.has_review = entry.has_review or any(f.severity == REVIEW for f in new)
+    entry.screened_at = now
+    entry._change_reason = "screened again at decision time"
+    entry.save(update_fields=["has_block", "has_review", "screened_at"])
+    audit_record(action="phone_entry_rescreened", actor="screening", facility=entry.facility, target=entry,
+                 reason="Screened again when a reviewer decided.",
+                 data={"new": [f"{f.kind}:{f.reference}" for f in new], "cleared": superseded,
+                       "status": entry.status})
+    return rows
+
+
+@transaction.atomic
+def _approve(*, entry: PhoneListEntry, actor, note: str, legal_verified: bool) -> PhoneListEntry:
     entry = _lock_entry(entry)
     if entry.status != Status.PENDING:
         raise AlreadyDecided(entry)
@@ -360,8 +425,16 @@ RESCREEN_CHUNK = 1000  # entries re-screened per transaction (a fixed number of 
 
 
 def _update_screened(entries: list[PhoneListEntry], screened_at) -> None:
-    """Write what re-screening sets on each entry in one UPDATE … FROM unnest(…) statement
-    (Django's bulk_update builds a CASE per row and field: slow past a few hundred rows)."""
+    """Write what re-screening sets on each entry, chosen here by database (the one place):
+    PostgreSQL: one UPDATE … FROM unnest(…) statement (Django's bulk_update builds a CASE per row and
+    field: slow past a few hundred rows); any other database (the demo's SQLite): ``bulk_update``."""
+    for entry in entries:
+        entry.screened_at = screened_at
+    if connection.vendor != "postgresql":
+        PhoneListEntry.objects.bulk_update(
+            entries, ["status", "status_changed_at", "has_block", "has_review", "screened_at"], batch_size=200,
+        )
+        return
     table = PhoneListEntry._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
@@ -383,16 +456,19 @@ def entry_rescreen(*, entry_id: int) -> PhoneListEntry | None:
 
 
 @transaction.atomic
-def entries_rescreen(*, entry_ids: Iterable[int]) -> list[PhoneListEntry]:
+def entries_rescreen(*, entry_ids: Iterable[int],
+                     statuses: Iterable[str] = PhoneListEntry.OPEN_STATUSES) -> list[PhoneListEntry]:
     """Screen open entries again and act on what changed (domain.md §3), in a fixed number of
     set-based statements whatever their count:
     a live entry with a new block finding is suspended, one with a new review finding returns to the
     queue; a suspended entry whose blocks are gone returns to the queue. Nothing goes live by itself.
     Each change of status is logged (who: screening, when, why) and audited, as one at a time would.
-    The entries are locked in id order (no deadlock between two bulk re-screens)."""
+    The entries are locked in id order (no deadlock between two bulk re-screens). ``statuses``: only
+    entries in one of these (open) statuses, checked once locked."""
+    statuses = [s for s in statuses if s in PhoneListEntry.OPEN_STATUSES]
     entries = list(
         PhoneListEntry.objects.select_for_update(of=("self",)).select_related("inmate", "facility")
-        .filter(pk__in=list(entry_ids), status__in=PhoneListEntry.OPEN_STATUSES).order_by("pk")
+        .filter(pk__in=list(entry_ids), status__in=statuses).order_by("pk")
     )
     if not entries:
         return []
@@ -688,8 +764,50 @@ def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") ->
 # --------------------------------------------------------------------------- roster follow-up
 
 
-def entries_follow_transfer(*, inmate: Inmate) -> int:
-    """Keep the entries' facility equal to the inmate's (called on transfer)."""
-    return PhoneListEntry.objects.filter(inmate=inmate).exclude(facility_id=inmate.facility_id).update(
+@transaction.atomic
+def entries_follow_transfer(*, inmate: Inmate, from_facility: Facility | None = None,
+                            to_facility: Facility | None = None, transferred_on: dt.date | None = None,
+                            actor=None) -> int:
+    """The list follows the inmate (called inside the roster's transfer transaction; domain.md §5).
+
+    The entries' facility becomes the inmate's. Moved into another facility of the system, the list is
+    screened again under the receiving facility's policy and blocks (a live entry with a new block finding
+    is suspended, one with a new review finding returns to the queue; a block of the old facility no
+    longer applies). Where the receiving facility reviews lists, every other live entry waits in its
+    queue too (nobody there reviewed it), with a transition saying who and "transferred from …"; verified
+    attorney numbers stay live. Returns how many entries changed facility.
+    """
+    moved = PhoneListEntry.objects.filter(inmate=inmate).exclude(facility_id=inmate.facility_id).update(
         facility_id=inmate.facility_id
     )
+    if to_facility is None or from_facility is None or to_facility.pk == from_facility.pk:
+        return moved
+    open_ids = list(PhoneListEntry.objects.filter(inmate=inmate, status__in=PhoneListEntry.OPEN_STATUSES)
+                    .order_by("pk").values_list("pk", flat=True))
+    if not open_ids:
+        return moved
+    entries_rescreen(entry_ids=open_ids)
+    policy = CallingPolicy.objects.get(facility_id=to_facility.pk)
+    if not policy.staff_review:
+        return moved
+    entries = list(
+        PhoneListEntry.objects.select_for_update(of=("self",)).select_related("facility")
+        .filter(pk__in=open_ids, status=Status.LIVE).exclude(legal=True, legal_verified_at__isnull=False)
+        .order_by("pk")
+    )
+    day = (transferred_on or timezone.localdate()).isoformat()
+    note = (f"Transferred from {from_facility.name} ({from_facility.code}) on {day}: {to_facility.code} reviews "
+            "phone lists, so this number waits for its review.")
+    log: list[EntryTransition] = []
+    for entry in entries:
+        _transition(entry, Status.PENDING, actor=actor, reason=TRANSFER_REASON, note=note, log=log)
+    if entries:
+        EntryTransition.objects.bulk_create(log)
+        PhoneListEntry.objects.bulk_update(entries, ["status", "status_changed_at"])
+        PhoneListEntry.history.bulk_history_create(entries, update=True, default_user=actor_user(actor))
+        audit_record_many([
+            {"action": "phone_entry_returned_to_queue", "actor": actor, "facility": to_facility, "target": entry,
+             "reason": note, "data": {"number": entry.number, "from": from_facility.code, "to": to_facility.code}}
+            for entry in entries
+        ])
+    return moved

@@ -113,6 +113,8 @@ def entry_detail(request, facility, pk: int):
             return redirect("approvals-entry", code=facility.code, pk=entry.pk)
         except EntryError as exc:
             _error_to_form(form, exc)
+            if exc.code == "screening_changed":  # the page shows the entry as screening left it
+                entry = _entry(request, facility, pk)
         else:
             return redirect("approvals-queue", code=facility.code)
     findings = entry.findings.order_by("cleared_at", "found_at", "id")
@@ -366,4 +368,5 @@ def block_detail(request, facility, pk: int):
     history = block.history.select_related("history_user").order_by("-history_date")[:20]
     status = 400 if request.method == "POST" else 200
     return render(request, "approvals/block_detail.html", _facility_context(
-        request, facility, block=block, form=form, history=history, active=block.is_active()), status=status)
+        request, facility, blocked_number=block, form=form, history=history, active=block.is_active()),
+        status=status)  # not "block": inside {% block %} Django's own ``block`` variable would shadow it
