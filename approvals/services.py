@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.services import actor_label_for, actor_user, audit_record, audit_record_many
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
+from facilities.times import local_time_label
 
 from .models import (
     BlockedNumber,
@@ -58,7 +59,7 @@ class AlreadyDecided(EntryError):
 
     def __init__(self, entry: PhoneListEntry):
         who = entry.decided_by.get_full_name() or entry.decided_by.get_username() if entry.decided_by else "screening"
-        when = timezone.localtime(entry.decided_at or entry.status_changed_at).strftime("%Y-%m-%d %H:%M")
+        when = local_time_label(entry.decided_at or entry.status_changed_at, entry.facility)
         super().__init__(
             "already_decided",
             f"This entry was already {entry.get_status_display().lower()} by {who} at {when}; nothing was changed.",

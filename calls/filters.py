@@ -1,6 +1,9 @@
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from approvals.numbers import NumberNotCallable, normalize_number
 
@@ -16,9 +19,11 @@ class EitherYesNoWidget(django_filters.widgets.BooleanWidget):
 
 
 class CallFilter(django_filters.FilterSet):
-    date_from = django_filters.DateFilter(field_name="requested_at", lookup_expr="date__gte", label="From",
+    # Days are the facility's local days (its zone is active on its pages): turned into a range of moments
+    # when the filter is applied, so a CSV streamed after the view returns filters the same days.
+    date_from = django_filters.DateFilter(method="filter_date_from", label="From",
                                           widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = django_filters.DateFilter(field_name="requested_at", lookup_expr="date__lte", label="To",
+    date_to = django_filters.DateFilter(method="filter_date_to", label="To",
                                         widget=forms.DateInput(attrs={"type": "date"}))
     kind = django_filters.ChoiceFilter(choices=CallKind.choices, empty_label="Any kind")
     monitored = django_filters.BooleanFilter(widget=EitherYesNoWidget(), label="Monitored")
@@ -31,6 +36,20 @@ class CallFilter(django_filters.FilterSet):
     class Meta:
         model = Call
         fields = ["date_from", "date_to", "kind", "monitored", "outcome", "reason", "number", "inmate"]
+
+    @staticmethod
+    def _local_midnight(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=timezone.get_current_timezone())
+
+    def filter_date_from(self, queryset, name, value):
+        if value <= dt.date.min + dt.timedelta(days=1):
+            return queryset
+        return queryset.filter(requested_at__gte=self._local_midnight(value))
+
+    def filter_date_to(self, queryset, name, value):
+        if value >= dt.date.max - dt.timedelta(days=1):
+            return queryset
+        return queryset.filter(requested_at__lt=self._local_midnight(value + dt.timedelta(days=1)))
 
     def filter_reason(self, queryset, name, value):
         return queryset.filter(reasons__icontains=f'"{value}"')

@@ -16,6 +16,7 @@ from core.csv import csv_lines
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
 from facilities.scoping import READ_ROLES, WARDEN_ROLES, get_object_for_user, scope_for_user
+from facilities.times import iso_local
 from facilities.views import _facility_context
 
 from . import selectors, services
@@ -43,7 +44,7 @@ def _calls_csv(facility, queryset, user) -> StreamingHttpResponse:
         yield header
         for call in queryset.iterator(chunk_size=2000):
             yield [
-                call.pk, timezone.localtime(call.requested_at, facility.tz).isoformat(),
+                call.pk, iso_local(call.requested_at, facility),
                 f"{call.inmate.last_name}, {call.inmate.first_name}", call.inmate.register_number, call.number,
                 call.kind, "yes" if call.monitored else "no", call.status, " ".join(call.reasons), call.max_minutes,
                 "" if call.duration_seconds is None else call.duration_seconds, call.minutes_charged,
@@ -57,14 +58,13 @@ def _calls_csv(facility, queryset, user) -> StreamingHttpResponse:
 @facility_view(READ_ROLES)
 def call_list(request, facility):
     qs = selectors.call_list(queryset=scope_for_user(Call.objects.filter(facility=facility), request.user))
-    with timezone.override(facility.tz):  # dates in the filters are the facility's local days
-        filterset = CallFilter(request.GET or None, queryset=qs)
-        calls = filterset.qs
-        if request.GET.get("export") == "csv":
-            return _calls_csv(facility, calls, request.user)
-        page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
-        for call in page:
-            call.shown_number = display_number(call.number)
+    filterset = CallFilter(request.GET or None, queryset=qs)  # its dates are the facility's local days
+    calls = filterset.qs
+    if request.GET.get("export") == "csv":
+        return _calls_csv(facility, calls, request.user)
+    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    for call in page:
+        call.shown_number = display_number(call.number)
     return render(request, "calls/call_list.html", _facility_context(
         request, facility, filter=filterset, page=page, querystring=_querystring(request),
     ))
@@ -128,24 +128,24 @@ def grant_minutes(request, facility, pk: int):
 @facility_view(WARDEN_ROLES)
 def restriction_new(request, facility, pk: int):
     inmate = _inmate(request, facility, pk)
-    with timezone.override(facility.tz):  # the form's times are facility-local
-        form = RestrictionForm(request.POST or None, initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.restriction_impose(
-                    inmate=inmate, starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"],
-                    reason=form.cleaned_data["reason"], actor=request.user,
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, f"Phone restriction imposed on {inmate.register_number}.")
-                return _back(facility, inmate)
-        return _form_page(
-            request, facility, inmate, form, title="Impose a phone restriction", button="Impose restriction",
-            action=reverse("calls-restriction-new", args=[facility.code, inmate.pk]),
-            status=400 if request.method == "POST" else 200,
-        )
+    # The form's times are facility-local (facility_view activates the facility's zone).
+    form = RestrictionForm(request.POST or None, initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.restriction_impose(
+                inmate=inmate, starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"],
+                reason=form.cleaned_data["reason"], actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Phone restriction imposed on {inmate.register_number}.")
+            return _back(facility, inmate)
+    return _form_page(
+        request, facility, inmate, form, title="Impose a phone restriction", button="Impose restriction",
+        action=reverse("calls-restriction-new", args=[facility.code, inmate.pk]),
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @facility_view(WARDEN_ROLES)

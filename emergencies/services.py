@@ -16,6 +16,7 @@ from approvals.numbers import normalize_number
 from audit.services import actor_label_for, actor_user, audit_record
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
+from facilities.times import local_time_label
 
 from .models import EmergencyRequest, EmergencyRequestEvent, IllegalTransition
 from .selectors import EmergencyGrant, escalation_cutoff
@@ -95,7 +96,7 @@ def _lock_open(request_id: int, actor) -> EmergencyRequest:
         raise AlreadyDecided(
             "already_decided",
             f"This request was already decided: {request.get_status_display().lower()} by {who}"
-            f"{' at ' + timezone.localtime(request.decided_at).strftime('%Y-%m-%d %H:%M') if request.decided_at else ''}."
+            f"{' at ' + local_time_label(request.decided_at, request.facility) if request.decided_at else ''}."
             " That decision stands.",
             request=request,
         )

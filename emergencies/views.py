@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -34,17 +32,6 @@ from .models import EmergencyRequest
 PAGE_SIZE = 25
 
 
-def in_facility_tz(view):
-    """Read and show times in the facility's time zone."""
-
-    @functools.wraps(view)
-    def wrapper(request, facility, *args, **kwargs):
-        with timezone.override(facility.tz):
-            return view(request, facility, *args, **kwargs)
-
-    return wrapper
-
-
 def _mark_overdue(rows, now=None) -> None:
     now = now or timezone.now()
     for row in rows:
@@ -68,7 +55,6 @@ def _filtered_page(request, queryset, facilities):
 
 
 @facility_view()
-@in_facility_tz
 def emergency_list(request, facility: Facility):
     qs = scope_for_user(EmergencyRequest.objects.filter(facility=facility), request.user)
     filterset, page, querystring = _filtered_page(request, qs, [facility])
@@ -99,7 +85,6 @@ def emergency_queue_all(request):
 
 
 @facility_view(write_roles=STAFF_ROLES)
-@in_facility_tz
 def emergency_new(request, facility: Facility):
     can_log = bool(roles_at(request.user, facility) & STAFF_ROLES)
     initial = {}
@@ -165,7 +150,6 @@ def _get_request(request, facility, pk: int) -> EmergencyRequest:
 
 
 @facility_view()
-@in_facility_tz
 def emergency_detail(request, facility: Facility, pk: int):
     emergency = _get_request(request, facility, pk)
     return render(request, "emergencies/detail.html", _detail_context(request, facility, emergency))
@@ -195,7 +179,6 @@ def _decide(request, facility, pk: int, form_class, form_key: str, action, succe
 
 @require_POST
 @facility_view(WARDEN_ROLES)
-@in_facility_tz
 def emergency_approve(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_approve(
@@ -210,7 +193,6 @@ def emergency_approve(request, facility: Facility, pk: int):
 
 @require_POST
 @facility_view(WARDEN_ROLES)
-@in_facility_tz
 def emergency_message_only(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_message_only(
@@ -224,7 +206,6 @@ def emergency_message_only(request, facility: Facility, pk: int):
 
 @require_POST
 @facility_view(WARDEN_ROLES)
-@in_facility_tz
 def emergency_deny(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_deny(request=emergency.pk, actor=request.user, reason=data["reason"])

@@ -1,4 +1,5 @@
-"""View decorators: log in, then load the facility from the URL through the scoping helper."""
+"""View decorators: log in, then load the facility from the URL through the scoping helper, and run the
+view in the facility's time zone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
+from django.utils import timezone
 
 from .models import Role
 from .scoping import READ_ROLES, get_facility_for_user
@@ -17,6 +19,10 @@ def facility_view(roles: Iterable[str] = READ_ROLES, *, write_roles: Iterable[st
 
     With ``write_roles``, a POST needs one of those roles (GET needs ``roles``). A page that auditors
     may read and that declares no ``write_roles`` is read-only: it answers other methods with 405.
+
+    The view runs with the facility's time zone active (the one place that does it): its pages show times
+    in the facility's local time, its forms read date-times as facility-local, and ``timezone.localdate()``
+    is the facility's today. See ``facilities.times``.
     """
     roles = frozenset(roles)
     read_only = write_roles is None and Role.AUDITOR in roles
@@ -29,7 +35,8 @@ def facility_view(roles: Iterable[str] = READ_ROLES, *, write_roles: Iterable[st
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             needed = write_roles if (write_roles is not None and request.method == "POST") else roles
             facility = get_facility_for_user(request.user, code, roles=needed)
-            return view(request, facility, *args, **kwargs)
+            with timezone.override(facility.tz):
+                return view(request, facility, *args, **kwargs)
 
         return wrapper
 

@@ -1,0 +1,52 @@
+"""How the portal shows a moment: in a facility's local time, labelled with its zone.
+
+One convention everywhere. A facility's pages run with the facility's time zone active
+(``facilities.decorators.facility_view``), so their times, and the date-times their forms read, are the
+facility's local times. Pages spanning several facilities show each row in its own facility's time.
+Templates use the ``local_time`` filter (``facilities/templatetags/local_time.py``); CSV exports use
+``iso_local`` (ISO 8601 with the UTC offset, e.g. ``2026-12-01T14:05:00-06:00``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.utils import timezone
+
+WALL_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def zone_of(where=None) -> dt.tzinfo:
+    """The time zone of ``where``: a Facility (or anything with ``.tz``), an IANA name, a tzinfo, or None for
+    the active zone (the facility's on a facility page)."""
+    if where is None or where == "":
+        return timezone.get_current_timezone()
+    if isinstance(where, dt.tzinfo):
+        return where
+    if isinstance(where, str):
+        return zoneinfo.ZoneInfo(where)
+    return where.tz
+
+
+def local_time_label(value: dt.datetime | None, where=None, *, fmt: str = WALL_FORMAT) -> str:
+    """``2026-12-01 14:05 CST``: ``value`` as a wall time in ``where``'s zone, with the zone's abbreviation."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, zone_of(where))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def zone_caption(where=None) -> str:
+    """``times in America/Chicago (CST)``: the caption of a page or form whose times are in ``where``'s zone
+    (the abbreviation is today's: CST in winter, CDT in summer)."""
+    zone = zone_of(where)
+    name = getattr(zone, "key", None) or str(zone)
+    return f"times in {name} ({timezone.localtime(timezone.now(), zone).tzname()})"
+
+
+def iso_local(value: dt.datetime | None, where=None) -> str:
+    """``2026-12-01T14:05:00-06:00``: ``value`` in ``where``'s zone, ISO 8601 with its offset (CSV cells)."""
+    if value is None:
+        return ""
+    return timezone.localtime(value, zone_of(where)).isoformat(timespec="seconds")
