@@ -7,10 +7,14 @@ from django.core.management import CommandError, call_command
 from api.models import PlatformClient, hash_token
 from api.services import PlatformClientError, platform_client_create, platform_client_token_issue
 from audit.models import AuditEvent
+from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
 from ..factories import FacilityFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("services_own_their_transactions"),
+]
 
 EXERCISED = {"api.services": {"platform_client_create", "platform_client_token_issue"}}
 

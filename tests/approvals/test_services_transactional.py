@@ -18,11 +18,15 @@ from approvals.models import (
 )
 from audit.models import AuditEvent
 from facilities.models import CallingPolicy, Inmate
+from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
 from ..factories import InmateFactory, facility_today
 from .factories import PhoneListEntryFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("services_own_their_transactions"),
+]
 
 Status = PhoneListEntry.Status
 
@@ -112,5 +116,5 @@ def test_entries_follow_their_inmate_to_another_facility(home, other):
     entry = PhoneListEntryFactory(inmate=inmate)
     Inmate.objects.filter(pk=inmate.pk).update(facility=other)
     inmate.refresh_from_db()
-    assert services.entries_follow_transfer(inmate=inmate) == 1
+    services.entries_follow_transfer(inmate=inmate)
     assert PhoneListEntry.objects.get(pk=entry.pk).facility == other

@@ -9,12 +9,16 @@ from audit.models import AuditEvent
 from calls import reset, services
 from calls.models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
 from tests.approvals.factories import PhoneListEntryFactory
+from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
 from ..factories import InmateFactory
 from .conftest import NOON
 from .factories import NUMBER
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("services_own_their_transactions"),
+]
 
 EXERCISED = {
     "calls.services": {

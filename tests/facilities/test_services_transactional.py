@@ -14,10 +14,14 @@ import pytest
 from audit.models import AuditEvent
 from facilities import services
 from facilities.models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
+from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
 from ..factories import FacilityFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("services_own_their_transactions"),
+]
 
 EXERCISED = {
     "facilities.services": {

@@ -1,0 +1,65 @@
+"""A guard for the tests that call services with no transaction around them (``django_db(transaction=True)``).
+
+``services_own_their_transactions``: while the test runs, any INSERT, UPDATE or DELETE issued from a
+services module (but the audit trail's writer, which runs in its caller's transaction) while no
+transaction is open fails the test. With no wrapping transaction, that is a
+service writing in autocommit: it relies on a caller's transaction production does not have (a failure
+half-way leaves half the change). Writes made by the test's own set-up (factories) are not services' and
+pass. Use it with ``pytest.mark.usefixtures("services_own_their_transactions")`` after importing it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from django.db import connection
+
+SERVICE_MODULES = (
+    "api.services",
+    "approvals.services",
+    "audit.services",
+    "calls.reset",
+    "calls.services",
+    "emergencies.services",
+    "facilities.services",
+)
+
+# The audit trail's writer runs inside its caller's transaction (a service's, or a signal's such as a login):
+# a write of a service is caught through the service that called it.
+GUARDED = tuple(m for m in SERVICE_MODULES if m != "audit.services")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE")
+
+
+def _service_frame() -> str | None:
+    """The outermost services function on the stack (the one the test called), or None."""
+    frame, found = sys._getframe(2), None
+    while frame is not None:
+        module = frame.f_globals.get("__name__")
+        if module in GUARDED:
+            found = f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return found
+
+
+def autocommit_writes(found: list[tuple[str, str]]):
+    """An execute wrapper appending (service, statement) for each services write outside a transaction."""
+
+    def wrapper(execute, sql, params, many, context):
+        if not context["connection"].in_atomic_block and sql.lstrip().upper().startswith(_WRITES):
+            service = _service_frame()
+            if service is not None:
+                found.append((service, sql[:160]))
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+@pytest.fixture
+def services_own_their_transactions():
+    found: list[tuple[str, str]] = []
+    with connection.execute_wrapper(autocommit_writes(found)):
+        yield found
+    assert not found, "services wrote outside a transaction of their own (autocommit): " + "; ".join(
+        f"{service}: {sql}" for service, sql in found
+    )
