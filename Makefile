@@ -20,11 +20,10 @@ run: install
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run-local
 
-## make test: every test, on PostgreSQL and Redis at 127.0.0.1 and Debian's chromium.
+## make test: every test (live and demo tiers included) on PostgreSQL and Redis at 127.0.0.1 (started for the
+## run and stopped after by scripts/test-services when nothing answers there) and Debian's chromium.
 test: install
-	$(PY) scripts/check_services.py
-	scripts/ensure-chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run

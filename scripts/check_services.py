@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Before the tests: are PostgreSQL and Redis reachable? Say clearly what is missing."""
+"""Before the tests (scripts/test-services runs this): are PostgreSQL and Redis reachable? Say clearly what is missing."""
 
 import os
 import socket
@@ -21,10 +21,8 @@ for name, url in checks.items():
 if missing:
     print("The tests need PostgreSQL and Redis running:", *missing, sep="\n  ", file=sys.stderr)
     print(
-        "Start them, for example:\n"
-        "  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"
-        '  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\n'
-        "or point DATABASE_URL / CELERY_BROKER_URL at running servers.",
+        "DATABASE_URL / CELERY_BROKER_URL point at servers that do not answer. Unset them and `make test`\n"
+        "(scripts/test-services) starts throwaway ones itself, or start those servers.",
         file=sys.stderr,
     )
     sys.exit(2)

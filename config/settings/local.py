@@ -1,12 +1,15 @@
 """Local development: SQLite unless DATABASE_URL says otherwise, an embedded Celery broker."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F401,F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 # kombu's filesystem transport: a worker with beat runs with no broker server installed.
-_broker_dir = VAR_DIR / "broker"
+# PORTAL_VAR_DIR moves the broker's folders (the demo-tier tests run a stack of their own in a temp dir).
+_broker_dir = Path(env("PORTAL_VAR_DIR", default=str(VAR_DIR))) / "broker"
 for _sub in ("out", "processed", "control"):
     (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
