@@ -1,6 +1,5 @@
 """The call decision for the telephone platform (domain.md §4, §7). Thin: the rules are in services."""
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -46,7 +45,10 @@ class AuthorizeView(APIView):
             "for a verified attorney's number (not monitored, not charged, allowed during a restriction) and "
             "`emergency` for a warden-approved emergency call; `max_minutes` is 0 when denied and never more than "
             "the per-call cap (an emergency call: the approved length) nor, for a charged call, the minutes left; "
-            "`retry_after` is set with `too_soon`."
+            "`retry_after` is the earliest moment at which every time rule (the gap since the previous call, the calling "
+            "hours, the end of a phone restriction) passes together, so that a retry then is not refused for a time "
+            "reason; null when no time rule denies the call, or when one never ends by itself (a restriction until "
+            "lifted). Other reasons (no minutes, not on the list) may still apply then."
         ),
     )
     def post(self, request):

@@ -21,7 +21,10 @@ class AuthorizeResponseSerializer(serializers.Serializer):
     monitored = serializers.BooleanField()
     max_minutes = serializers.IntegerField(help_text="0 when denied.")
     reasons = ReasonSerializer(many=True, help_text="Every reason that applies (empty when allowed).")
-    retry_after = serializers.DateTimeField(allow_null=True, help_text="When the gap rule allows the next call.")
+    retry_after = serializers.DateTimeField(allow_null=True, help_text=(
+        "The earliest moment at which the gap, the calling hours and a restriction's end all pass together; null "
+        "when no time rule denies the call or one never ends by itself."
+    ))
 
 
 class CompleteRequestSerializer(serializers.Serializer):

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record
 from facilities.models import Facility, Inmate
 
+from . import timing
 from .models import REASONS, Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
 from .periods import period_for_facility
 
@@ -169,25 +169,22 @@ class Reason:
     message: str
 
 
-def _in_calling_hours(policy, local: dt.datetime) -> bool:
-    return policy.calling_hours_start <= local.time().replace(tzinfo=None) < policy.calling_hours_end
-
-
-def _next_opening(policy, local: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    day = local.date() if local.time() < policy.calling_hours_start else local.date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, policy.calling_hours_start, tzinfo=zone).astimezone(dt.UTC)
-
-
 def _lock_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance | None:
-    """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted?"""
+    """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted now?
+    any restriction not over yet (now or to come: ``retry_after`` must wait for it)?"""
     restricted = PhoneRestriction.objects.active(now).filter(inmate_id=OuterRef("inmate_id"))
     return (
         MinuteBalance.objects.select_for_update(of=("self",))
         .select_related("inmate__facility__policy", "open_call")
-        .annotate(restricted=Exists(restricted))
+        .annotate(restricted=Exists(restricted),
+                  restriction_pending=Exists(_restrictions_not_over(now).filter(inmate_id=OuterRef("inmate_id"))))
         .filter(inmate__facility=facility, inmate__register_number=register_number)
         .first()
     )
+
+
+def _restrictions_not_over(now: dt.datetime):
+    return PhoneRestriction.objects.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
 
 
 @transaction.atomic
@@ -217,7 +214,6 @@ def call_authorize(
     facility = inmate.facility  # the same facility, joined with its policy by the lock query
     policy = facility.policy
     zone = facility.tz
-    local = now.astimezone(zone)
 
     screening = call_screening(inmate=inmate, number=number)
     legal = screening.legal
@@ -231,14 +227,13 @@ def call_authorize(
         kind, monitored, charged, gap_rule, length = CallKind.REGULAR, True, True, True, policy.per_call_minutes
 
     codes: list[str] = []
-    retry: list[dt.datetime] = []
     if not inmate.in_custody:
         codes.append("not_in_custody")
     if balance.restricted and kind != CallKind.LEGAL:
         codes.append("phone_restricted")
-    if not _in_calling_hours(policy, local):
+    hours = (policy.calling_hours_start, policy.calling_hours_end)
+    if not timing.in_hours(start=hours[0], end=hours[1], at=now, tz=zone):
         codes.append("outside_calling_hours")
-        retry.append(_next_opening(policy, local, zone))
     codes.extend(c for c in ("no_contact_order", "blocked_number") if c in screening.block_codes)
     if screening.entry is None and grant is None:
         codes.append("not_on_list")
@@ -255,22 +250,26 @@ def call_authorize(
             expire_open = True  # never reported: it lapses now (the periodic task would have done it)
         else:
             codes.append("call_in_progress")
+    gap_end = None
     if gap_rule and balance.last_call_started_at is not None:
-        next_allowed = balance.last_call_started_at + dt.timedelta(minutes=policy.call_gap_minutes)
-        if now < next_allowed:
+        gap_end = balance.last_call_started_at + dt.timedelta(minutes=policy.call_gap_minutes)
+        if now < gap_end:
             codes.append("too_soon")
-            retry.append(next_allowed)
     if charged:
         length = min(length, max(balance.minutes, 0))
         if balance.minutes < 1:
             codes.append("no_minutes_left")
 
     allowed = not codes
-    retry_after = max(retry) if "too_soon" in codes else None
-    if retry_after is not None and "outside_calling_hours" in codes:
-        opening = _next_opening(policy, retry_after.astimezone(zone), zone)
-        if not _in_calling_hours(policy, retry_after.astimezone(zone)):
-            retry_after = opening
+    retry_after = None
+    if TIME_REASONS.intersection(codes):
+        # Every restriction not over yet stands in the way (one that starts later too), legal calls excepted;
+        # read only when the lock query saw one.
+        restrictions = (
+            list(_restrictions_not_over(now).filter(inmate=inmate).values_list("starts_at", "ends_at"))
+            if balance.restriction_pending and kind != CallKind.LEGAL else []
+        )
+        retry_after = timing.retry_after(at=now, tz=zone, hours=hours, gap_end=gap_end, restrictions=restrictions)
     call = Call.objects.create(
         facility=facility, inmate=inmate, dialed_number=(dialed_number or number)[:40], number=number,
         status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=kind, monitored=monitored,
@@ -298,6 +297,10 @@ def call_authorize(
               "max_minutes": call.max_minutes},
     )
     return call
+
+
+# The reasons that pass by themselves with time: the call decision's retry_after waits for all of them (timing.py).
+TIME_REASONS = frozenset({"phone_restricted", "outside_calling_hours", "too_soon"})
 
 
 def call_reasons(call: Call) -> list[Reason]:
@@ -384,6 +387,13 @@ def call_authorizations_expire(*, now: dt.datetime | None = None, batch: int = 5
 
 
 __all__ = [
-    "CallError", "IllegalTransition", "call_authorize", "call_complete", "call_authorizations_expire",
-    "minutes_grant_extra", "minutes_grant_on_booking", "restriction_impose", "restriction_lift",
+    "CallError",
+    "IllegalTransition",
+    "call_authorizations_expire",
+    "call_authorize",
+    "call_complete",
+    "minutes_grant_extra",
+    "minutes_grant_on_booking",
+    "restriction_impose",
+    "restriction_lift",
 ]

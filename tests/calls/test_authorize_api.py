@@ -150,7 +150,8 @@ def test_every_reason_at_once(live, authorize, complete, clock, home):
     MinuteBalance.objects.filter(inmate=inmate).update(last_call_started_at=now - dt.timedelta(minutes=10), minutes=0)
     NoContactOrderFactory(inmate=inmate, numbers=[OTHER_NUMBER])
     BlockedNumberFactory(number=OTHER_NUMBER, facility=home)
-    PhoneRestrictionFactory(inmate=inmate)
+    # Ends 23:50 tomorrow (outside the hours): a platform retrying at 06:00 CDT the day after passes every time rule.
+    PhoneRestrictionFactory(inmate=inmate, ends_at=now + dt.timedelta(days=1))
     Inmate.objects.filter(pk=inmate.pk).update(status=Inmate.Status.RELEASED, released_on=dt.date(2026, 3, 10))
     response = authorize(OTHER_NUMBER)
     assert response.status_code == 200
@@ -158,7 +159,7 @@ def test_every_reason_at_once(live, authorize, complete, clock, home):
     assert body["decision"] == "deny"
     assert codes(response) == ALL_CODES
     assert all(r["message"] for r in body["reasons"])
-    assert body["retry_after"] is not None
+    assert body["retry_after"] == "2026-03-12T11:00:00Z"
     assert Call.objects.get(pk=body["call_id"]).reasons == ALL_CODES
 
 
