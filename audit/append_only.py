@@ -1,0 +1,232 @@
+"""The append-only tables and the database triggers that keep them so: the one list, the one installer.
+
+What is protected, on PostgreSQL and SQLite alike:
+
+- ``APPEND_ONLY``: the records of who did what, when and why. No UPDATE, no DELETE, no TRUNCATE.
+- every django-simple-history table (each ``Historical*`` model, many-to-many history included, found by
+  its ``HistoricalChanges`` base, so that a model given ``HistoricalRecords()`` later is covered without
+  being listed): the same.
+- ``SETTLE_ONCE``: a record that one column may settle once (an entry finding's ``cleared_at``, set when a
+  later screening no longer finds it): that column may go from NULL to a value, nothing else may change,
+  nothing may be deleted or truncated.
+
+``UPDATED_BY_DESIGN`` names the logs the code updates on purpose (and why), so that a test can check that
+every model shown read-only in the admin is either protected here or knowingly left out.
+
+PostgreSQL: a row trigger (BEFORE UPDATE OR DELETE ... FOR EACH ROW) and a statement trigger (BEFORE
+TRUNCATE ... FOR EACH STATEMENT) on each table, both calling ``portal_append_only()``. Nothing in a row or
+a setting lets a statement through: only a session whose ``session_replication_role`` is ``replica``
+skips triggers, and setting it needs a superuser or ``GRANT SET ON PARAMETER session_replication_role``
+(PostgreSQL 15), which the application role never has (README, "Database roles"). ``manage.py flush``
+(``audit/management/commands/flush.py``: pytest-django's teardown of ``transaction=True`` tests uses it)
+is the one command that empties these tables, and only for such a role.
+
+SQLite (the demo): BEFORE UPDATE and BEFORE DELETE triggers (SQLite has no TRUNCATE); ``flush`` drops and
+re-creates them around the purge in one transaction.
+
+A data migration that must rewrite one of these tables is a deliberate act of the migration role: it
+runs ``SET LOCAL session_replication_role = replica`` in its own transaction, and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+APPEND_ONLY: dict[str, str] = {
+    "audit.AuditEvent": "the audit trail of decisions and security events",
+    "calls.LedgerEntry": "every change to an inmate's minutes (the balance is rebuilt from it)",
+    "approvals.EntryTransition": "every change of a phone-list entry's status: who, when, why",
+    "emergencies.EmergencyRequestEvent": "an emergency request's transition log",
+    "facilities.CustodyEvent": "bookings, transfers and releases: who, when, why",
+}
+
+SETTLE_ONCE: dict[str, str] = {
+    "approvals.EntryFinding": "cleared_at",
+}
+
+UPDATED_BY_DESIGN: dict[str, str] = {
+    "calls.MinuteBalance": "the running balance and the call decision's lock row, updated with each ledger entry",
+    "calls.Call": "a call is authorised, then completed or expired",
+    "calls.MonthlyReset": "a reset's status and totals move from dispatched to running to done",
+}
+
+FUNCTION = "portal_append_only"
+ROW_TRIGGER = "portal_append_only_row"
+TRUNCATE_TRIGGER = "portal_append_only_truncate"
+SQLITE_PREFIX = "portal_append_only_"
+
+PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- With one argument, the row may change that one column from NULL to a value, and nothing else.
+    IF TG_OP = 'UPDATE' AND TG_NARGS = 1
+       AND to_jsonb(OLD) -> TG_ARGV[0] = 'null'::jsonb
+       AND to_jsonb(NEW) -> TG_ARGV[0] <> 'null'::jsonb
+       AND (to_jsonb(NEW) - TG_ARGV[0]) = (to_jsonb(OLD) - TG_ARGV[0]) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING HINT = 'Rows are only ever added. See audit/append_only.py.';
+END;
+$$;
+"""
+
+
+def is_history_model(model) -> bool:
+    """A django-simple-history table, its many-to-many history included (a live model, or a migration's
+    model, which keeps the ``HistoricalChanges`` base)."""
+    from simple_history.models import HistoricalChanges
+
+    return issubclass(model, HistoricalChanges)
+
+
+def protected_models(apps) -> dict[str, str | None]:
+    """``{db_table: settle-once column or None}`` for every protected table known to ``apps`` (the live
+    registry, or a migration's state, where a model not migrated yet is skipped)."""
+    tables: dict[str, str | None] = {}
+    for label in [*APPEND_ONLY, *SETTLE_ONCE]:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        column = SETTLE_ONCE.get(label)
+        tables[model._meta.db_table] = model._meta.get_field(column).column if column else None
+    for model in apps.get_models():
+        if is_history_model(model):
+            tables[model._meta.db_table] = None
+    return tables
+
+
+def _columns(connection, table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        return [col.name for col in connection.introspection.get_table_description(cursor, table)]
+
+
+def _sqlite_triggers(connection, table: str, settle: str | None) -> list[str]:
+    q = connection.ops.quote_name
+    message = f"{table} is append-only"
+    update_when = ""
+    if settle:
+        same = " AND ".join(f"NEW.{q(c)} IS OLD.{q(c)}" for c in _columns(connection, table) if c != settle)
+        update_when = f" WHEN NOT (OLD.{q(settle)} IS NULL AND NEW.{q(settle)} IS NOT NULL AND {same})"
+    return [
+        (f"CREATE TRIGGER {q(SQLITE_PREFIX + table + '_update')} BEFORE UPDATE ON {q(table)}{update_when} "
+         f"BEGIN SELECT RAISE(ABORT, '{message}: UPDATE refused'); END"),
+        (f"CREATE TRIGGER {q(SQLITE_PREFIX + table + '_delete')} BEFORE DELETE ON {q(table)} "
+         f"BEGIN SELECT RAISE(ABORT, '{message}: DELETE refused'); END"),
+    ]
+
+
+def install(schema_editor, tables: dict[str, str | None]) -> None:
+    """Put the guards on ``tables`` (idempotent: each trigger is dropped and created again)."""
+    connection = schema_editor.connection
+    q = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        schema_editor.execute(PG_FUNCTION, params=None)  # no placeholders: the % are plpgsql's
+        for table, settle in sorted(tables.items()):
+            argument = f"'{settle}'" if settle else ""
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {q(table)}")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {q(table)}")
+            schema_editor.execute(
+                f"CREATE TRIGGER {ROW_TRIGGER} BEFORE UPDATE OR DELETE ON {q(table)} "
+                f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}({argument})"
+            )
+            schema_editor.execute(
+                f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {q(table)} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+            )
+    elif connection.vendor == "sqlite":
+        for table, settle in sorted(tables.items()):
+            for kind in ("update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {q(SQLITE_PREFIX + table + '_' + kind)}")
+            for sql in _sqlite_triggers(connection, table, settle):
+                schema_editor.execute(sql)
+
+
+def uninstall(schema_editor, tables: dict[str, str | None]) -> None:
+    connection = schema_editor.connection
+    q = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        for table in sorted(tables):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {q(table)}")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {q(table)}")
+    elif connection.vendor == "sqlite":
+        for table in sorted(tables):
+            for kind in ("update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {q(SQLITE_PREFIX + table + '_' + kind)}")
+
+
+def missing_guards(connection, tables: dict[str, str | None]) -> list[str]:
+    """The protected tables that lack an enabled guard in the database ``connection`` points at."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = %s AND t.tgenabled = 'O'",
+                [FUNCTION],
+            )
+            present = set(cursor.fetchall())
+            wanted = {(table, name) for table in tables for name in (ROW_TRIGGER, TRUNCATE_TRIGGER)}
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            present = set(cursor.fetchall())
+            wanted = {(table, f"{SQLITE_PREFIX}{table}_{kind}") for table in tables for kind in ("update", "delete")}
+        else:
+            return []
+    return sorted({table for table, name in wanted - present})
+
+
+def ensure_guards(*, using: str = "default", apps=None) -> list[str]:
+    """Put the guard back on any protected table of database ``using`` that lacks it; returns those tables.
+
+    Run after every ``migrate`` (a ``post_migrate`` receiver, audit/apps.py): SQLite rebuilds a table to alter
+    it, which drops its triggers, and a model given ``HistoricalRecords()`` later gets its guard without
+    anyone having to remember it."""
+    from django.apps import apps as live_apps
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return []
+    existing = set(connection.introspection.table_names())
+    tables = {t: c for t, c in protected_models(apps or live_apps).items() if t in existing}
+    missing = missing_guards(connection, tables)
+    if missing:
+        with connection.schema_editor() as schema_editor:
+            install(schema_editor, {table: tables[table] for table in missing})
+    return missing
+
+
+@contextmanager
+def purge_allowed(connection) -> Iterator[None]:
+    """Let this connection empty the protected tables (``manage.py flush`` only; see the module docstring).
+
+    PostgreSQL: ``session_replication_role = replica`` for the duration, which the application role may not
+    set (it fails with "permission denied to set parameter"). SQLite: the guards are dropped, and created
+    again afterwards, inside the caller's transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET session_replication_role")
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [SQLITE_PREFIX + "%"],
+            )
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                for _name, sql in triggers:
+                    cursor.execute(sql)
+    else:
+        yield
