@@ -63,3 +63,11 @@ def test_production_requires_an_https_portal_base_url():
     result = _production_value("PORTAL_BASE_URL", PORTAL_BASE_URL="https://portal.example.org/")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "https://portal.example.org"
+
+
+def test_every_environment_variable_the_settings_read_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = {name for path in (ROOT / "config" / "settings").glob("*.py")
+             for name in re.findall(r"\benv(?:\.[a-z]+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", _code(path))}
+    assert {"PORTAL_BASE_URL", "DATABASE_URL", "DJANGO_SECRET_KEY"} <= names
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
