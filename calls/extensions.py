@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities.extensions import DashboardCard, InmateSection, NavLink
+from facilities.models import Role
 from facilities.scoping import WARDEN_ROLES, roles_at
 
 from . import selectors
 from .forms import ExtraMinutesForm, RestrictionForm
-from facilities.models import Role
 
 RESET_ROLES = {Role.WARDEN, Role.AUDITOR}
 
