@@ -22,5 +22,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "polling_interval": 0.5,
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # runserver, the worker's two processes and beat write at once: each transaction takes the write lock when
+    # it begins (IMMEDIATE) and waits up to 20 s for it, instead of failing at once with "database is locked"
+    # when a read lock cannot be upgraded; WAL lets readers go on while one process writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
+
 # SQLite ignores the INCLUDE columns of PostgreSQL's covering indexes; the indexes still work.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -111,8 +111,7 @@ def _stop(proc: subprocess.Popen | None, *, timeout: float = 20) -> None:
     """Stop a process this module started (and its own process group: gunicorn's and celery's children)."""
     if proc is None or proc.poll() is not None:
         return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
+    proc.terminate()  # the main process stops its own children (gunicorn's, celery's, run-local's)
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
