@@ -55,6 +55,7 @@ FUNCTION = "portal_append_only"
 ROW_TRIGGER = "portal_append_only_row"
 TRUNCATE_TRIGGER = "portal_append_only_truncate"
 SQLITE_PREFIX = "portal_append_only_"
+PURGING = "_portal_purge_allowed"  # set on a connection while purge_allowed() is open
 
 PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -187,15 +188,26 @@ def ensure_guards(*, using: str = "default", apps=None) -> list[str]:
     from django.db import connections
 
     connection = connections[using]
-    if connection.vendor not in ("postgresql", "sqlite"):
-        return []
+    if connection.vendor not in ("postgresql", "sqlite") or getattr(connection, PURGING, False):
+        return []  # flush's own post_migrate: purge_allowed() puts the guards back itself
     existing = set(connection.introspection.table_names())
     tables = {t: c for t, c in protected_models(apps or live_apps).items() if t in existing}
     missing = missing_guards(connection, tables)
     if missing:
-        with connection.schema_editor() as schema_editor:
-            install(schema_editor, {table: tables[table] for table in missing})
+        install(_Executor(connection), {table: tables[table] for table in missing})
     return missing
+
+
+class _Executor:
+    """What ``install`` needs of a schema editor, on a plain connection (SQLite's schema editor cannot open
+    inside a transaction, and these statements need none of its machinery)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def execute(self, sql: str, params=()) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 @contextmanager
@@ -205,6 +217,16 @@ def purge_allowed(connection) -> Iterator[None]:
     PostgreSQL: ``session_replication_role = replica`` for the duration, which the application role may not
     set (it fails with "permission denied to set parameter"). SQLite: the guards are dropped, and created
     again afterwards, inside the caller's transaction."""
+    setattr(connection, PURGING, True)
+    try:
+        with _purge(connection):
+            yield
+    finally:
+        setattr(connection, PURGING, False)
+
+
+@contextmanager
+def _purge(connection) -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
