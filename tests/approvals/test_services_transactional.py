@@ -20,7 +20,7 @@ from audit.models import AuditEvent
 from facilities.models import CallingPolicy, Inmate
 from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
-from ..factories import InmateFactory, facility_today
+from ..factories import facility_today
 from .factories import PhoneListEntryFactory
 
 pytestmark = [
@@ -65,7 +65,7 @@ def test_entries_are_requested_and_decided_each_in_its_own_transaction(home, inm
                           "phone_entry_removed", "phone_entry_denied"]
 
 
-def test_a_block_suspends_the_live_entry_and_lifting_it_returns_it_to_the_queue(home, inmate, staff):
+def test_a_block_suspends_the_live_entry_and_lifting_it_returns_it_to_the_queue(home, other, inmate, staff):
     entry = PhoneListEntryFactory(inmate=inmate, number="+13125550100")
     block = services.block_create(facility=home, number="312-555-0100", reason=BlockedNumber.Reason.INVESTIGATION,
                                   note="Detective Smith, case 24-118", actor=staff)
@@ -82,6 +82,12 @@ def test_a_block_suspends_the_live_entry_and_lifting_it_returns_it_to_the_queue(
     assert services.entries_rescreen(entry_ids=[entry.pk])[0].pk == entry.pk
     assert services.entry_rescreen(entry_id=entry.pk).status == Status.PENDING
     assert PhoneListEntry.objects.get(pk=entry.pk).status == Status.PENDING
+
+    # the list follows its inmate to another facility
+    Inmate.objects.filter(pk=inmate.pk).update(facility=other)
+    inmate.refresh_from_db()
+    services.entries_follow_transfer(inmate=inmate)
+    assert PhoneListEntry.objects.get(pk=entry.pk).facility == other
 
 
 def test_orders_and_cases_are_written_each_in_its_own_transaction(home, inmate, staff):
@@ -110,11 +116,3 @@ def test_orders_and_cases_are_written_each_in_its_own_transaction(home, inmate, 
     assert {"no_contact_order_created", "no_contact_order_changed", "no_contact_order_ended", "court_case_created",
             "case_party_added", "case_party_changed", "case_party_removed"} <= set(_actions())
 
-
-def test_entries_follow_their_inmate_to_another_facility(home, other):
-    inmate = InmateFactory(facility=home)
-    entry = PhoneListEntryFactory(inmate=inmate)
-    Inmate.objects.filter(pk=inmate.pk).update(facility=other)
-    inmate.refresh_from_db()
-    services.entries_follow_transfer(inmate=inmate)
-    assert PhoneListEntry.objects.get(pk=entry.pk).facility == other

@@ -16,7 +16,7 @@ from facilities import services
 from facilities.models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
 from tests.transactional_guard import services_own_their_transactions  # noqa: F401
 
-from ..factories import FacilityFactory, UserFactory
+from ..factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -46,8 +46,7 @@ def test_booking_opens_its_own_transaction_and_records_who_and_when(home):
     # the calls app grants the period's allowance inside the same booking transaction
     assert inmate.minute_balance.minutes == home.policy.monthly_minutes
 
-
-def test_readmission_of_a_released_inmate_in_its_own_transaction(home):
+    # re-admission of a released inmate: the same record, booked again
     first = services.inmate_book(
         facility=home, register_number="77002-001", first_name="Alan", last_name="Turing",
         date_of_birth=dt.date(1970, 6, 23), admitted_on=dt.date(2024, 1, 2), actor="jms",
@@ -83,7 +82,7 @@ def test_transfer_and_release_each_in_their_own_transaction(home, other, inmate)
     assert AuditEvent.objects.get(action="inmate_released").reason == "bail"
 
 
-def test_facility_creation_and_policy_change_in_their_own_transactions(db):
+def test_facility_policy_and_roles_each_in_their_own_transactions(db):
     facility = services.facility_create(code="new-fac", name="New Facility", kind=Facility.Kind.COUNTY,
                                         timezone="America/Denver", monthly_minutes=200)
     assert CallingPolicy.objects.get(facility=facility).monthly_minutes == 200
@@ -93,9 +92,6 @@ def test_facility_creation_and_policy_change_in_their_own_transactions(db):
     assert CallingPolicy.objects.get(facility=facility).per_call_minutes == 20
     assert AuditEvent.objects.get(action="policy_changed").data == {"per_call_minutes": {"old": 15, "new": 20}}
 
-
-def test_roles_are_given_and_taken_in_their_own_transactions(db):
-    facility = FacilityFactory(code="roles")
     admin, user = UserFactory(username="sysadmin"), UserFactory(username="newhire")
     assignment = services.role_assign(user=user, role=Role.STAFF, facility=facility, granted_by=admin)
     assert RoleAssignment.objects.filter(user=user, role=Role.STAFF, facility=facility).exists()
@@ -103,5 +99,5 @@ def test_roles_are_given_and_taken_in_their_own_transactions(db):
     services.role_revoke(assignment=assignment, revoked_by=admin)
     assert not RoleAssignment.objects.filter(user=user).exists()
     assert not user.groups.filter(name="Staff").exists()
-    assert list(AuditEvent.objects.filter(target_id=str(user.pk)).order_by("pk").values_list("action", flat=True)) == [
+    assert list(AuditEvent.objects.filter(target_type=user._meta.label_lower, target_id=str(user.pk)).order_by("pk").values_list("action", flat=True)) == [
         "role_granted", "role_revoked"]
