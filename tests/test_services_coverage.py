@@ -192,3 +192,12 @@ def test_the_guard_catches_a_service_writing_in_autocommit(home):
         namespace["careless"](home.pk)
     assert [service for service, _ in found] == ["facilities.services.careless"]
     assert found[0][1].startswith("UPDATE")
+
+
+def test_every_apps_services_module_is_checked():
+    from importlib.util import find_spec
+
+    from facilities.apps import PROJECT_APPS
+
+    modules = {f"{app}.services" for app in PROJECT_APPS if find_spec(f"{app}.services") is not None}
+    assert modules <= set(SERVICE_MODULES), f"add {sorted(modules - set(SERVICE_MODULES))} to SERVICE_MODULES"
