@@ -15,12 +15,16 @@
   desk logs in as always, elsewhere waits at most a minute per attempt.
 
 The counters live in Django's cache (``default``): Redis in production, so that every web process shares them.
+When the cache cannot be reached the slow-down is skipped (and logged): staff can still log in, and axes' lockout,
+kept in the database, still holds.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 
@@ -30,6 +34,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 
 from audit.services import audit_record
+
+log = logging.getLogger(__name__)
 
 
 def _valid_ip(value: str | None) -> str | None:
@@ -60,10 +66,29 @@ def _key(kind: str, username: str, ip: str | None = None) -> str:
     return f"login:{kind}:{digest}" + (f":{ip}" if ip else "")
 
 
+def _cache_optional(default):
+    """The cache is a defence in depth: when it fails, log it and carry on as if it held nothing."""
+
+    def wrap(func):
+        @functools.wraps(func)
+        def inner(**kwargs):
+            try:
+                return func(**kwargs)
+            except Exception:  # any cache backend's connection error
+                log.exception("Log-in slow-down skipped: the cache is not reachable.")
+                return default
+
+        return inner
+
+    return wrap
+
+
+@_cache_optional(False)
 def is_known_address(*, username: str, ip: str | None) -> bool:
     return bool(ip) and cache.get(_key("known", username, ip)) is not None
 
 
+@_cache_optional(0)
 def seconds_to_wait(*, username: str, ip: str | None) -> int:
     """How long this attempt must wait before the password is checked; 0 if it may go ahead now."""
     if not username or is_known_address(username=username, ip=ip):
@@ -74,6 +99,7 @@ def seconds_to_wait(*, username: str, ip: str | None) -> int:
     return max(0, math.ceil(until - time.time()))
 
 
+@_cache_optional(None)
 def record_failure(*, username: str) -> None:
     """Count a failed log-in for this user name (any address); past the threshold, delay the next attempt."""
     window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
@@ -91,6 +117,7 @@ def record_failure(*, username: str) -> None:
         cache.set(_key("until", username), time.time() + delay, timeout=delay + 1)
 
 
+@_cache_optional(None)
 def record_success(*, username: str, ip: str | None) -> None:
     """Remember the address the user logged in from: it is not slowed down for this user name."""
     if ip:

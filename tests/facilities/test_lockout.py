@@ -198,3 +198,22 @@ class TestOneUserNameGuessedFromManyAddresses:
         response = _post("warden", PASSWORD, "203.0.113.99", path="/admin/login/")
         assert "try again in 1 second(s)" in response.content.decode()
         assert "_auth_user_id" not in response.client.session
+
+
+
+def test_an_unreachable_cache_skips_the_slow_down_and_log_in_still_works(warden, settings, caplog, behind_proxy):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    for n in range(12):
+        assert _post("warden", f"guess-{n}", f"198.51.100.{n + 1}").status_code == 200
+    assert _logged_in(_post("warden", PASSWORD, "203.0.113.20"))
+    assert "Log-in slow-down skipped: the cache is not reachable." in caplog.text
+    # axes (in the database) still locks the name at one address.
+    for _ in range(5):
+        _post("warden", "wrong", "198.51.100.99")
+    assert _locked(_post("warden", PASSWORD, "198.51.100.99"))
