@@ -11,6 +11,7 @@ clients, users) may be changed there, by superusers, and every such change is au
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -24,6 +25,7 @@ from django.contrib.admin.utils import (
 )
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -33,6 +35,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.csv import csv_cell, csv_row
 from facilities.scoping import scope_for_user
+from facilities.times import iso_local, zone_lookup
 
 EXPORT_PARAM = "_export"
 
@@ -223,6 +226,11 @@ class ScopedReadOnlyAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
             data={"model": opts.label_lower, "filters": params.urlencode()},
         )
 
+        # Moments in ISO 8601 with the offset, in the time zone of the row's facility (UTC when it has none).
+        zone = zone_lookup(self.model, self.facility_path)
+        if zone:
+            queryset = queryset.annotate(_csv_zone=F(zone))
+
         def rows():
             writer = csv.writer(_Echo())
             yield writer.writerow(csv_row(header))
@@ -233,6 +241,8 @@ class ScopedReadOnlyAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
                         _f, _attr, value = lookup_field(name, obj, self)
                     except (AttributeError, ValueError):
                         value = ""
+                    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+                        value = iso_local(value, getattr(obj, "_csv_zone", None) or "UTC")
                     values.append(csv_cell(value, clean=strip_tags))
                 yield writer.writerow(values)
 

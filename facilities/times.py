@@ -45,6 +45,20 @@ def zone_caption(where=None) -> str:
     return f"times in {name} ({timezone.localtime(timezone.now(), zone).tzname()})"
 
 
+def zone_lookup(model, facility_path: str | None) -> str | None:
+    """The ORM lookup from ``model`` to the name of its row's facility's time zone (``facility_path`` as in the
+    admin: "" for a Facility, None for none); None when a row has no single facility."""
+    if facility_path is None:
+        return None
+    if facility_path == "":
+        return "timezone"
+    from django.contrib.admin.utils import get_fields_from_path
+
+    if any(f.many_to_many or f.one_to_many for f in get_fields_from_path(model, facility_path)):
+        return None
+    return f"{facility_path}__timezone"
+
+
 def iso_local(value: dt.datetime | None, where=None) -> str:
     """``2026-12-01T14:05:00-06:00``: ``value`` in ``where``'s zone, ISO 8601 with its offset (CSV cells)."""
     if value is None:

@@ -245,3 +245,18 @@ def test_request_page_of_a_request_logged_by_no_staff_user_shows_a_dash_not_a_50
     request = EmergencyRequestFactory(inmate=inmate, received_at=WINTER, logged_by=None)
     html = page(login(staff), reverse("emergency-detail", args=[home.code, request.pk]))
     assert f"<dt>Logged by</dt><dd>— at {HOME_WALL}</dd>" in html
+
+
+def test_admin_csv_gives_each_row_in_its_own_facility_time_with_the_offset(client, auditor_all, home, other, inmate,
+                                                                           other_inmate, clock):
+    """The auditors' CSV of any list: moments in ISO 8601 with the offset of the row's own facility."""
+    calls_services.minutes_grant_on_booking(inmate=inmate)
+    calls_services.minutes_grant_on_booking(inmate=other_inmate)
+    client.force_login(auditor_all)
+    response = client.get(reverse("admin:calls_ledgerentry_changelist") + "?_export=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    stamps = sorted(row[0] for row in rows[1:])
+    assert stamps == ["2026-12-01T14:05:00-06:00", "2026-12-01T15:05:00-05:00"]
+    response = client.get(reverse("admin:facilities_inmate_changelist") + "?_export=csv")
+    assert response.status_code == 200  # a list whose rows reach their facility through a relation
