@@ -2,6 +2,7 @@
 the README's configuration table is the whole story: no ``getattr(settings, NAME, default)`` hides a default in
 the code (PORTAL_BASE_URL was one: e-mails to wardens carried relative links in production)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +13,18 @@ from django.conf import settings
 from .test_project import ROOT, _production_env
 
 # Third-party packages read their own optional settings with getattr; our code does not.
-SOURCES = [p for p in ROOT.rglob("*.py") if not ({".venv", "node_modules", "var", "staticfiles"} & set(p.parts))]
+SKIP = {".venv", ".git", "node_modules", "var", "staticfiles", ".hypothesis", ".ruff_cache", "__pycache__"}
+
+
+def _sources() -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIP]
+        found += [Path(folder) / name for name in files if name.endswith(".py")]
+    return found
+
+
+SOURCES = _sources()
 SETTING = re.compile(r"\bsettings\.([A-Z][A-Z0-9_]*)\b")
 
 
