@@ -3,7 +3,8 @@ seed_demo's three facilities (same codes, kinds, time zones and calling policies
 auditor), without its hundreds of demo inmates, and a platform client for the three facilities
 (``manage.py create_platform_client``). Prints the client's token on the last line.
 
-Run as ``python -m tests.live.setup_data <password>`` with the stack's environment (stacks.py does).
+Run as ``python -m tests.live.setup_data <password>`` with the stack's environment (stacks.py does). With
+``--seed-demo`` instead (the demo tier): ``manage.py seed_demo`` itself, as ``make run`` runs it, then the client.
 """
 
 import io
@@ -14,8 +15,17 @@ import django
 
 def main(password: str) -> None:
     django.setup()
+    if password == "--seed-demo":
+        from django.core.management import call_command
+
+        call_command("seed_demo")
+    else:
+        live_data(password)
+    create_client()
+
+
+def live_data(password: str) -> None:
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import transaction
 
     from facilities.management.commands.seed_demo import FACILITIES, USERS
@@ -31,6 +41,13 @@ def main(password: str) -> None:
             user = User.objects.create_user(username, password=password, first_name=first, last_name=last)
             for facility in Facility.objects.filter(code__in=codes) if codes else [None]:
                 role_assign(user=user, role=role, facility=facility, granted_by=admin)
+
+
+def create_client() -> None:
+    from django.core.management import call_command
+
+    from facilities.management.commands.seed_demo import FACILITIES
+
     out = io.StringIO()
     args = ["create_platform_client", "journeys"]
     for code, *_ in FACILITIES:

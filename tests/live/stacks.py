@@ -15,6 +15,7 @@ own services, commands and HTTP. Their logs are kept in ``var/test-stacks/<name>
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -24,9 +25,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -38,7 +40,6 @@ PY = str(Path(sys.executable))
 CELERY = str(Path(sys.executable).with_name("celery"))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 DEMO_PASSWORD = "demo-portal-2026"  # facilities/management/commands/seed_demo.py
-FACILITIES = ("fed-dub", "tx-huntsville", "cook-county")
 # Variables of the outer test run that must not leak into a stack's processes.
 _SCRUB = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER",
           "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PORTAL_VAR_DIR", "PORT", "PYTEST_CURRENT_TEST",
@@ -86,7 +87,7 @@ def _run(args: list[str], env: dict[str, str], *, what: str, timeout: float = 30
     done = subprocess.run(args, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise StackError(f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    if os.environ.get("PORTAL_STACK_TIMINGS"):
+    if os.environ.get("PORTAL_STACK_TIMINGS"):  # e.g. PORTAL_STACK_TIMINGS=1 pytest -s tests/live
         print(f"{what}: {time.monotonic() - started:.1f} s", file=sys.stderr)
     return done.stdout
 
@@ -96,22 +97,23 @@ def _append(log: Path, text: str) -> None:
         out.write(text)
 
 
-def _token(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    marker = next(i for i, line in enumerate(lines) if "shown once" in line)
-    return lines[marker + 1]
-
-
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
         return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _stop(proc: subprocess.Popen | None, *, timeout: float = 20) -> None:
-    """Stop a process this module started (and its own process group: gunicorn's and celery's children)."""
+def _stop(proc: subprocess.Popen | None, *, timeout: float = 20, ctrl_c: bool = False) -> None:
+    """Stop a process this module started (and its own process group: gunicorn's and celery's children).
+
+    ``ctrl_c``: as a user stops ``make run`` (SIGINT to every process of the group); else SIGTERM to the main
+    process, as a service manager does (gunicorn and celery stop their children)."""
     if proc is None or proc.poll() is not None:
         return
-    proc.terminate()  # the main process stops its own children (gunicorn's, celery's, run-local's)
+    if ctrl_c:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.terminate()
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -160,13 +162,51 @@ def _keep_logs(name: str, logs: dict[str, Path]) -> None:
             shutil.copy(path, keep / path.name)
 
 
-def _seed(env: dict[str, str]) -> str:
-    """The demo data and a platform client for every facility; returns the client's token."""
-    _run([PY, "manage.py", "seed_demo"], env, what="manage.py seed_demo")
-    args = [PY, "manage.py", "create_platform_client", "journeys"]
-    for code in FACILITIES:
-        args += ["--facility", code]
-    return _token(_run(args, env, what="manage.py create_platform_client"))
+@dataclass
+class Prepared:
+    """A stack's database, data and environment, ready for its servers (made before they start)."""
+
+    env: dict[str, str]
+    tmp: Path
+    port: int
+    token: str
+    password: str
+    logs: dict[str, Path]
+    cleanup: callable
+    used: bool = False
+
+
+_futures: dict[str, Future] = {}
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stack-set-up")
+_lock = threading.Lock()
+
+
+def prepare_in_background(name: str) -> Future:
+    """Start setting a stack up ("production" or "demo": migrations, data) in a thread, once per session.
+
+    The fixtures call it for the stacks the session will use as soon as collection ends (conftest.py), so the
+    two set-ups overlap each other and the rest of the suite; each fixture then waits for its own."""
+    with _lock:
+        if name not in _futures:
+            _futures[name] = _pool.submit({"production": _prepare_production, "demo": _prepare_demo}[name])
+            atexit.register(_discard_unused, name)
+        return _futures[name]
+
+
+def _discard_unused(name: str) -> None:
+    """At exit: a stack set up but never served (its tests deselected or the session stopped early)."""
+    try:
+        prepared = _futures[name].result(timeout=300)
+    except Exception:  # noqa: BLE001 - the set-up's error was reported to the tests that used it
+        return
+    if not prepared.used:
+        prepared.cleanup()
+
+
+def _take(name: str) -> Prepared:
+    prepared = prepare_in_background(name).result()
+    prepared.used = True
+    return prepared
 
 
 # --------------------------------------------------------------------------- production
@@ -184,9 +224,8 @@ def _admin_sql(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-@contextlib.contextmanager
-def production_stack():
-    """gunicorn + a Celery worker with ``config.settings.production`` on a fresh PostgreSQL database."""
+def _prepare_production() -> Prepared:
+    """A fresh PostgreSQL database migrated with the production settings, collectstatic, the live data."""
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
     broker = os.environ.get("PORTAL_LIVE_BROKER_URL") or os.environ.get("CELERY_BROKER_URL",
                                                                         "redis://127.0.0.1:6379/0")
@@ -204,7 +243,12 @@ def production_stack():
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     logs = {"gunicorn": tmp / "gunicorn.log", "worker": tmp / "worker.log", "setup": tmp / "setup.log"}
-    procs: dict[str, subprocess.Popen] = {}
+
+    def cleanup():
+        with contextlib.suppress(Exception):
+            _admin_sql(server, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
+
     _admin_sql(server, f'CREATE DATABASE "{dbname}"')
     try:
         # the build's collectstatic (into STATIC_ROOT, as deployed) while the release's migrate runs
@@ -218,32 +262,42 @@ def production_stack():
                 _append(logs["setup"], step.result())
         password = f"live-{uuid.uuid4().hex}"
         output = _run([PY, "-m", "tests.live.setup_data", password], env, what="tests/live/setup_data.py")
-        token = output.strip().splitlines()[-1]
+    except BaseException:
+        cleanup()
+        raise
+    return Prepared(env=env, tmp=tmp, port=port, token=output.strip().splitlines()[-1], password=password,
+                    logs=logs, cleanup=cleanup)
+
+
+@contextlib.contextmanager
+def production_stack():
+    """gunicorn + a Celery worker with ``config.settings.production`` on a fresh PostgreSQL database."""
+    prepared = _take("production")
+    env, logs, port = prepared.env, prepared.logs, prepared.port
+    procs: dict[str, subprocess.Popen] = {}
+    try:
         procs["worker"] = _start([CELERY, "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2",
-                                  "--without-mingle", "--without-gossip", "--hostname", f"live-{dbname}@%h"],
+                                  "--without-mingle", "--without-gossip", "--hostname", f"live-{port}@%h"],
                                  env, logs["worker"])
         procs["gunicorn"] = _start([GUNICORN, "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                     "--access-logfile", "-", "--error-logfile", "-", "--timeout", "60"],
                                    env, logs["gunicorn"])
         _wait_http(f"http://127.0.0.1:{port}/login/", procs, logs, headers={"X-Forwarded-Proto": "https"})
         _wait_log(logs["worker"], r"\bready\.", procs["worker"])
-        yield Stack(name="production", base_url=f"https://127.0.0.1:{port}", token=token, password=password,
-                    logs=logs, behind_tls_proxy=True)
+        yield Stack(name="production", base_url=f"https://127.0.0.1:{port}", token=prepared.token,
+                    password=prepared.password, logs=logs, behind_tls_proxy=True)
     finally:
         for proc in procs.values():
             _stop(proc)
         _keep_logs("production", logs)
-        with contextlib.suppress(Exception):
-            _admin_sql(server, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        shutil.rmtree(tmp, ignore_errors=True)
+        prepared.cleanup()
 
 
 # --------------------------------------------------------------------------- demo (make run)
 
 
-@contextlib.contextmanager
-def demo_stack():
-    """``make run``: migrate SQLite, seed_demo, then ``scripts/run-local`` (runserver, worker with beat)."""
+def _prepare_demo() -> Prepared:
+    """``make run``'s first two commands: migrate SQLite and seed_demo (then a platform client)."""
     tmp = Path(tempfile.mkdtemp(prefix="portal-demo-"))
     port = free_port()
     env = _env(
@@ -255,17 +309,31 @@ def demo_stack():
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     logs = {"run-local": tmp / "run-local.log", "celery": tmp / "celery.log", "setup": tmp / "setup.log"}
-    procs: dict[str, subprocess.Popen] = {}
     try:
         _append(logs["setup"], _run([PY, "manage.py", "migrate", "--noinput"], env, what="manage.py migrate"))
-        token = _seed(env)
+        output = _run([PY, "-m", "tests.live.setup_data", "--seed-demo"], env, what="manage.py seed_demo")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _append(logs["setup"], output)
+    return Prepared(env=env, tmp=tmp, port=port, token=output.strip().splitlines()[-1], password=DEMO_PASSWORD,
+                    logs=logs, cleanup=lambda: shutil.rmtree(tmp, ignore_errors=True))
+
+
+@contextlib.contextmanager
+def demo_stack():
+    """``make run``: migrate SQLite, seed_demo, then ``scripts/run-local`` (runserver, worker with beat)."""
+    prepared = _take("demo")
+    env, logs, port = prepared.env, prepared.logs, prepared.port
+    procs: dict[str, subprocess.Popen] = {}
+    try:
         procs["run-local"] = _start([str(ROOT / "scripts" / "run-local")], env, logs["run-local"])
         _wait_http(f"http://127.0.0.1:{port}/login/", procs, logs)
         _wait_log(logs["celery"], r"\bready\.", procs["run-local"])
-        yield Stack(name="demo", base_url=f"http://127.0.0.1:{port}", token=token, password=DEMO_PASSWORD,
-                    logs=logs)
+        yield Stack(name="demo", base_url=f"http://127.0.0.1:{port}", token=prepared.token,
+                    password=prepared.password, logs=logs)
     finally:
         for proc in procs.values():
-            _stop(proc)
+            _stop(proc, ctrl_c=True)
         _keep_logs("demo", logs)
-        shutil.rmtree(tmp, ignore_errors=True)
+        prepared.cleanup()
