@@ -242,3 +242,25 @@ def test_first_reset_after_a_change(held, day, at, first):
     assert schedule_period(at=moment - dt.timedelta(seconds=1), **kwargs) == held
     assert schedule_period(at=moment, **kwargs) == first
     assert schedule_period(at=moment + dt.timedelta(days=40), **kwargs) > first
+
+
+def test_the_warden_moves_the_day_on_the_policy_page_and_the_resets_page_shows_the_next_reset(
+    fifteenth, time_machine, capture, login
+):
+    from django.urls import reverse
+
+    from tests.facilities.test_views import _policy_post
+
+    warden = user_with_role(Role.WARDEN, fifteenth, username="warden-page")
+    time_machine.move_to(chicago(2026, 3, 10, 15, 0), tick=False)
+    client = login(warden)
+    response = client.post(reverse("facility-policy", args=[fifteenth.code]),
+                           _policy_post(reset_day=1, reason="align with the commissary cycle"))
+    assert response.status_code == 302
+    policy = CallingPolicy.objects.get(facility=fifteenth)
+    assert (policy.reset_day, policy.reset_period_held, policy.reset_day_from) == (
+        1, dt.date(2026, 2, 15), dt.date(2026, 4, 1)
+    )
+    page = client.get(reverse("calls-resets", args=[fifteenth.code])).content.decode()
+    assert "2026-04-01 00:00" in page  # the next reset, in Chicago time
+    assert dispatch(time_machine, chicago(2026, 3, 10, 15, 15), capture) == []
