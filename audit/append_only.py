@@ -54,19 +54,13 @@ UPDATED_BY_DESIGN: dict[str, str] = {
 FUNCTION = "portal_append_only"
 ROW_TRIGGER = "portal_append_only_row"
 TRUNCATE_TRIGGER = "portal_append_only_truncate"
+SETTLE_TRIGGER = "portal_append_only_settle"
 SQLITE_PREFIX = "portal_append_only_"
 PURGING = "_portal_purge_allowed"  # set on a connection while purge_allowed() is open
 
 PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- With one argument, the row may change that one column from NULL to a value, and nothing else.
-    IF TG_OP = 'UPDATE' AND TG_NARGS = 1
-       AND to_jsonb(OLD) -> TG_ARGV[0] = 'null'::jsonb
-       AND to_jsonb(NEW) -> TG_ARGV[0] <> 'null'::jsonb
-       AND (to_jsonb(NEW) - TG_ARGV[0]) = (to_jsonb(OLD) - TG_ARGV[0]) THEN
-        RETURN NEW;
-    END IF;
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING HINT = 'Rows are only ever added. See audit/append_only.py.';
 END;
@@ -126,12 +120,22 @@ def install(schema_editor, tables: dict[str, str | None]) -> None:
     if connection.vendor == "postgresql":
         schema_editor.execute(PG_FUNCTION, params=None)  # no placeholders: the % are plpgsql's
         for table, settle in sorted(tables.items()):
-            argument = f"'{settle}'" if settle else ""
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {q(table)}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {q(table)}")
+            for name in (ROW_TRIGGER, TRUNCATE_TRIGGER, SETTLE_TRIGGER):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {q(table)}")
+            update = "UPDATE"
+            if settle:
+                # The settled column alone may be set, once: an UPDATE naming any other column is refused,
+                # and one setting it again (or back to NULL) too. Both conditions are checked by PostgreSQL
+                # itself (UPDATE OF, WHEN), so the code's ``.update(cleared_at=now)`` costs no function call.
+                others = ", ".join(q(c) for c in _columns(connection, table) if c != settle)
+                update = f"UPDATE OF {others}"
+                schema_editor.execute(
+                    f"CREATE TRIGGER {SETTLE_TRIGGER} BEFORE UPDATE OF {q(settle)} ON {q(table)} FOR EACH ROW "
+                    f"WHEN (OLD.{q(settle)} IS NOT NULL OR NEW.{q(settle)} IS NULL) EXECUTE FUNCTION {FUNCTION}()"
+                )
             schema_editor.execute(
-                f"CREATE TRIGGER {ROW_TRIGGER} BEFORE UPDATE OR DELETE ON {q(table)} "
-                f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}({argument})"
+                f"CREATE TRIGGER {ROW_TRIGGER} BEFORE {update} OR DELETE ON {q(table)} "
+                f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {q(table)} "
@@ -150,8 +154,8 @@ def uninstall(schema_editor, tables: dict[str, str | None]) -> None:
     q = connection.ops.quote_name
     if connection.vendor == "postgresql":
         for table in sorted(tables):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {ROW_TRIGGER} ON {q(table)}")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRUNCATE_TRIGGER} ON {q(table)}")
+            for name in (ROW_TRIGGER, TRUNCATE_TRIGGER, SETTLE_TRIGGER):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {q(table)}")
     elif connection.vendor == "sqlite":
         for table in sorted(tables):
             for kind in ("update", "delete"):
@@ -169,6 +173,7 @@ def missing_guards(connection, tables: dict[str, str | None]) -> list[str]:
             )
             present = set(cursor.fetchall())
             wanted = {(table, name) for table in tables for name in (ROW_TRIGGER, TRUNCATE_TRIGGER)}
+            wanted |= {(table, SETTLE_TRIGGER) for table, settle in tables.items() if settle}
         elif connection.vendor == "sqlite":
             cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
             present = set(cursor.fetchall())
