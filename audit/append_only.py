@@ -56,6 +56,7 @@ ROW_TRIGGER = "portal_append_only_row"
 TRUNCATE_TRIGGER = "portal_append_only_truncate"
 SETTLE_TRIGGER = "portal_append_only_settle"
 SQLITE_PREFIX = "portal_append_only_"
+GUARDS_MIGRATION = "0003_append_only_everywhere"  # the migration that puts the guards on
 PURGING = "_portal_purge_allowed"  # set on a connection while purge_allowed() is open
 
 PG_FUNCTION = f"""
@@ -191,10 +192,13 @@ def ensure_guards(*, using: str = "default", apps=None) -> list[str]:
     anyone having to remember it."""
     from django.apps import apps as live_apps
     from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
 
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite") or getattr(connection, PURGING, False):
         return []  # flush's own post_migrate: purge_allowed() puts the guards back itself
+    if not MigrationRecorder(connection).migration_qs.filter(app="audit", name=GUARDS_MIGRATION).exists():
+        return []  # not migrated that far, or migrated back before the guards
     existing = set(connection.introspection.table_names())
     tables = {t: c for t, c in protected_models(apps or live_apps).items() if t in existing}
     missing = missing_guards(connection, tables)
