@@ -144,6 +144,19 @@ def test_an_entry_finding_is_cleared_once_and_nothing_else_changes(world):
     assert finding.cleared_at is not None and finding.message != "rewritten"
 
 
+def test_a_column_added_to_a_settle_once_table_is_guarded_after_migrate(world):
+    """UPDATE OF lists the columns: one added by a later migration is covered when migrate ends."""
+    finding = EntryFinding.objects.get(entry__inmate=world)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction holds deferred FK checks
+        cursor.execute("ALTER TABLE approvals_entryfinding ADD COLUMN note text")
+    assert append_only.missing_guards(connection, _tables()) == ["approvals_entryfinding"]
+    assert append_only.ensure_guards(using="default") == ["approvals_entryfinding"]
+    assert append_only.missing_guards(connection, _tables()) == []
+    assert _refused(f"UPDATE approvals_entryfinding SET note = 'x' WHERE id = {finding.pk}")
+    assert not _refused(f"UPDATE approvals_entryfinding SET cleared_at = now() WHERE id = {finding.pk}")
+
+
 def test_flush_empties_the_protected_tables_and_leaves_the_guards(world):
     """``manage.py flush`` (pytest-django's teardown of transaction=True tests) is the one way through."""
     with connection.cursor() as cursor:  # the test's transaction holds deferred FK checks, which block TRUNCATE
