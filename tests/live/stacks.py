@@ -43,7 +43,7 @@ DEMO_PASSWORD = "demo-portal-2026"  # facilities/management/commands/seed_demo.p
 # Variables of the outer test run that must not leak into a stack's processes.
 _SCRUB = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER",
           "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PORTAL_VAR_DIR", "PORT", "PYTEST_CURRENT_TEST",
-          "PYTEST_XDIST_WORKER", "DJANGO_DEBUG")
+          "PYTEST_XDIST_WORKER", "DJANGO_DEBUG", "DJANGO_CACHE_URL", "PORTAL_BASE_URL")
 
 
 def free_port() -> int:
@@ -126,7 +126,7 @@ def _stop(proc: subprocess.Popen | None, *, timeout: float = 20, ctrl_c: bool = 
 
 
 def _wait_http(url: str, procs: dict[str, subprocess.Popen], logs: dict[str, Path], *, headers=None,
-               timeout: float = 60) -> None:
+               timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name, proc in procs.items():
@@ -141,7 +141,7 @@ def _wait_http(url: str, procs: dict[str, subprocess.Popen], logs: dict[str, Pat
     raise StackError(f"nothing answered at {url} within {timeout:.0f} s")
 
 
-def _wait_log(path: Path, pattern: str, proc: subprocess.Popen, *, timeout: float = 60) -> None:
+def _wait_log(path: Path, pattern: str, proc: subprocess.Popen, *, timeout: float = 120) -> None:
     """Wait for a line in a log (e.g. celery's "ready."), or for the process to die."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -224,11 +224,20 @@ def _admin_sql(server_url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def _next_redis_db(url: str) -> str:
+    """The test run's Redis server, the next database: the live worker consumes Celery's default queue, which
+    the suite's own workers (tests/worker.py: a queue per test) and their beat must not share with it."""
+    parts = urlparse(url)
+    path = parts.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunparse(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 def _prepare_production() -> Prepared:
     """A fresh PostgreSQL database migrated with the production settings, collectstatic, the live data."""
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-    broker = os.environ.get("PORTAL_LIVE_BROKER_URL") or os.environ.get("CELERY_BROKER_URL",
-                                                                        "redis://127.0.0.1:6379/0")
+    broker = os.environ.get("PORTAL_LIVE_BROKER_URL") or _next_redis_db(
+        os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
     dbname = f"portal_live_{uuid.uuid4().hex[:10]}"
     tmp = Path(tempfile.mkdtemp(prefix="portal-live-"))
     port = free_port()
@@ -306,6 +315,7 @@ def _prepare_demo() -> Prepared:
         CELERY_BROKER_URL="filesystem://",
         PORTAL_VAR_DIR=str(tmp),
         PORT=str(port),
+        PORTAL_BASE_URL=f"http://127.0.0.1:{port}",
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     logs = {"run-local": tmp / "run-local.log", "celery": tmp / "celery.log", "setup": tmp / "setup.log"}
