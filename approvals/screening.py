@@ -133,6 +133,7 @@ def screen_number(
     exclude_entry_id: int | None = None,
     policy: CallingPolicy | None = None,
     number_changed: bool = False,
+    readers_facility_id: int | None = None,
 ) -> list[ScreenFinding]:
     """Every finding for ``number`` (E.164) on ``inmate``'s list, blocks first. Writes nothing.
 
@@ -142,6 +143,9 @@ def screen_number(
     ``number_changed``: the entry replaces ``exclude_entry_id`` because the contact's number changed
     (domain.md §2): exempt from the change interval, and the replaced entry does not count in the size.
     Changes of that kind never start the change-interval clock either.
+    ``readers_facility_id``: the facility whose staff read the findings, when it is not the inmate's (an
+    emergency request stays with the facility that logged it after the inmate moves): other inmates are named
+    only when held there, and counted per facility otherwise.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {PURPOSES}")
@@ -200,7 +204,8 @@ def screen_number(
         inmate_id=inmate.pk
     )
     shared = _shared_finding(list(shared_qs.values_list("inmate__register_number", "inmate__facility__code",
-                                                        "inmate__facility_id")[:6]), shown, inmate.facility_id)
+                                                        "inmate__facility_id")[:6]), shown,
+                             readers_facility_id or inmate.facility_id)
     if shared is not None:
         findings.append(shared)
 

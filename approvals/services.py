@@ -797,8 +797,9 @@ def entries_follow_transfer(*, inmate: Inmate, from_facility: Facility | None = 
         .order_by("pk")
     )
     day = (transferred_on or timezone.localdate()).isoformat()
-    note = (f"Transferred from {from_facility.name} ({from_facility.code}) on {day}: {to_facility.code} reviews "
-            "phone lists, so this number waits for its review.")
+    # Facility codes only: the readers at either facility may hold no role at the other one (its name is its own).
+    note = (f"Transferred from {from_facility.code} on {day}: {to_facility.code} reviews phone lists, so this "
+            "number waits for its review.")
     log: list[EntryTransition] = []
     for entry in entries:
         _transition(entry, Status.PENDING, actor=actor, reason=TRANSFER_REASON, note=note, log=log)

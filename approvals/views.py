@@ -357,10 +357,16 @@ def block_detail(request, facility, pk: int):
         if block.facility_id != facility.pk:
             messages.error(request, f"This block was entered at {block.facility.code}; it is lifted there.")
             return redirect("approvals-block", code=facility.code, pk=block.pk)
+        if block.ended_at is not None:  # lifted meanwhile: the form is gone from the page
+            messages.error(request, "This block was already lifted; nothing was changed.")
+            return redirect("approvals-block", code=facility.code, pk=block.pk)
         if form.is_valid():
             try:
                 services.block_end(block=block, actor=request.user, **form.cleaned_data)
             except EntryError as exc:
+                if exc.code == "block_ended":  # lifted by someone else a moment ago
+                    messages.error(request, exc.message)
+                    return redirect("approvals-block", code=facility.code, pk=block.pk)
                 _error_to_form(form, exc)
             else:
                 messages.success(request, "The block was lifted; the affected numbers wait for review again.")

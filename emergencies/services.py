@@ -66,11 +66,13 @@ def _finding_dict(finding: Any) -> dict[str, str]:
     }
 
 
-def emergency_number_screen(*, inmate: Inmate, number: str) -> list[dict[str, str]]:
-    """Screen the caller's number like any phone-list number (approvals' screening), as plain dicts."""
+def emergency_number_screen(*, inmate: Inmate, number: str, facility_id: int | None = None) -> list[dict[str, str]]:
+    """Screen the caller's number like any phone-list number (approvals' screening), as plain dicts.
+    ``facility_id``: the request's facility, whose staff read the findings (the inmate may have moved since)."""
     from approvals.screening import screen_number
 
-    result = screen_number(inmate=inmate, number=number, legal=False, purpose="emergency")
+    result = screen_number(inmate=inmate, number=number, legal=False, purpose="emergency",
+                           readers_facility_id=facility_id)
     findings = getattr(result, "findings", result)
     return [_finding_dict(f) for f in findings or []]
 
@@ -167,7 +169,8 @@ def _refusal(request: EmergencyRequest, actor, code: str, message: str, blockers
 
 
 def _rescreen(request: EmergencyRequest) -> list[dict[str, str]]:
-    findings = emergency_number_screen(inmate=request.inmate, number=request.caller_number)
+    findings = emergency_number_screen(inmate=request.inmate, number=request.caller_number,
+                                       facility_id=request.facility_id)
     request.findings = findings
     return findings
 

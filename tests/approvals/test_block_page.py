@@ -79,6 +79,18 @@ def test_lifting_a_block_through_its_page_ends_it_and_rescreens(login, staff, ho
     assert AuditEvent.objects.filter(action="number_unblocked", actor=staff, target_id=str(block.pk)).exists()
 
 
+def test_a_post_to_a_lifted_block_says_so_and_changes_nothing(login, staff, home):
+    block = services.block_create(facility=home, number=NUMBER, reason="investigation", note="Case 44", actor=staff)
+    services.block_end(block=block, actor=staff, note="Closed")
+    response = login(staff).post(reverse("approvals-block", args=["home", block.pk]),
+                                 {"note": "Again", "paperwork": ""}, follow=True)
+    assert response.redirect_chain
+    assert "This block was already lifted; nothing was changed." in response.content.decode()
+    block.refresh_from_db()
+    assert block.end_note == "Closed"
+    assert AuditEvent.objects.filter(action="number_unblocked").count() == 1
+
+
 def test_no_template_reads_a_context_variable_named_block():
     """``block`` inside any ``{% block %}`` is Django's BlockNode (only ``block.super`` means anything)."""
     offenders = []

@@ -97,7 +97,7 @@ def test_decision_time_check_sees_a_request_screening_did_not(staff_review, inma
     assert services.entry_approve(entry=other, actor=warden, note="Aunt, confirmed.").status == S.LIVE
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_decision_time_finding_is_kept_when_the_approval_is_refused(home, inmate, second, staff):
     """No wrapping transaction: the finding is committed although the approval is refused."""
     CallingPolicy.objects.filter(facility=home).update(list_mode=CallingPolicy.ListMode.STAFF_REVIEW)
@@ -142,3 +142,21 @@ def test_a_denied_request_is_not_a_shared_number(staff_review, inmate, second, s
     assert exc.value.code == "warden_required"
     third = _request(InmateFactory(facility=first.facility, register_number="33333-003"), staff)
     assert "22222-002" not in _open_shared(third)[0].reference  # the denied request is not counted
+
+
+def test_a_pending_request_elsewhere_is_counted_not_named_for_another_facilitys_readers(
+    staff_review, inmate, home, other, other_inmate, staff
+):
+    """An emergency request stays with the facility that logged it when its inmate moves: its readers there
+    see the other inmates of the inmate's new facility counted, never named."""
+    from emergencies.services import emergency_number_screen
+    from facilities.services import inmate_transfer
+
+    _request(inmate, staff)  # pending at home
+    inmate_transfer(inmate=other_inmate, to_facility=home, transferred_on=other_inmate.admitted_on, actor="jms")
+    other_inmate.refresh_from_db()
+    [here] = emergency_number_screen(inmate=other_inmate, number=NUMBER)  # read at home: named
+    assert here["code"] == "shared_number" and inmate.register_number in here["reference"]
+    [there] = emergency_number_screen(inmate=other_inmate, number=NUMBER, facility_id=other.pk)
+    assert there["code"] == "shared_number" and "1 inmate at home" in there["reference"]
+    assert inmate.register_number not in there["reference"] + there["message"]
