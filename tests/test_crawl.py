@@ -47,7 +47,7 @@ from emergencies.models import EmergencyRequest
 from facilities import services as facilities
 from facilities.models import CallingPolicy, Role
 
-from .factories import FacilityFactory, user_with_role
+from .factories import FacilityFactory, facility_today, user_with_role
 
 PERSONAS = ["staff", "warden", "auditor", "auditor_all", "other_staff", "other_warden"]
 SKIP_PREFIXES = ("/logout/", "/admin/", "/api/", "/static/", "/media/")
@@ -122,14 +122,14 @@ def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff
     seed.own(code, f"Victim {prefix}ward", f"Witness {prefix}ling")
     order = approvals.order_create(
         facility=facility, inmate=inmates[2], protected_name=f"Protected {prefix}son", numbers=[num(104)],
-        court="Superior Court", order_number=f"NCO-{prefix}-7", starts_on=timezone.localdate() - dt.timedelta(days=60),
+        court="Superior Court", order_number=f"NCO-{prefix}-7", starts_on=facility_today(facility) - dt.timedelta(days=60),
         document_reference="Order signed, docket 14", case=case, actor=staff_user,
     )
     seed.own(code, order.order_number, f"Protected {prefix}son")
     approvals.order_create(
         facility=facility, inmate=inmates[3], protected_name=f"Former {prefix}ley", numbers=[num(114)],
-        court="Superior Court", order_number=f"NCO-{prefix}-8", starts_on=timezone.localdate() - dt.timedelta(days=90),
-        ends_on=timezone.localdate() - dt.timedelta(days=10), document_reference="Docket 3", actor=staff_user,
+        court="Superior Court", order_number=f"NCO-{prefix}-8", starts_on=facility_today(facility) - dt.timedelta(days=90),
+        ends_on=facility_today(facility) - dt.timedelta(days=10), document_reference="Docket 3", actor=staff_user,
     )
     seed.own(code, f"NCO-{prefix}-8", f"Former {prefix}ley")
     approvals.block_create(facility=facility, number=num(105), reason=BlockedNumber.Reason.CALLED_PARTY_REQUEST,
@@ -239,7 +239,7 @@ def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff
         elif outcome == "message_only":
             emergencies.emergency_request_message_only(request=req.pk, actor=warden_user, delivered_by="Chaplain",
                                                        delivered_at=now - dt.timedelta(hours=1), note="")
-    facilities.inmate_release(inmate=inmates[8], released_on=timezone.localdate(), actor=staff_user)
+    facilities.inmate_release(inmate=inmates[8], released_on=facility_today(inmates[8].facility), actor=staff_user)
     return inmates
 
 
@@ -299,7 +299,7 @@ def world(django_db_setup, django_db_blocker):
             # An inmate moves from other to home with an order, a phone list, calls and an open emergency
             # request: their history follows them (home may see it) and other keeps its records about them.
             moved = other_inmates[2]
-            facilities.inmate_transfer(inmate=moved, to_facility=home, transferred_on=timezone.localdate(),
+            facilities.inmate_transfer(inmate=moved, to_facility=home, transferred_on=facility_today(home),
                                        actor="jms", reason="Court order")
             seed.shared.update(_words_about(moved))
         assert PhoneRestriction.objects.filter(facility=home).count() == 3
