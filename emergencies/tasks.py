@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
 from approvals.numbers import display_number
 from facilities.models import Role
+from facilities.times import local_time_label
 
 from . import services
 from .models import EmergencyRequest
@@ -32,7 +32,6 @@ def _warden_emails(facility_id: int) -> list[str]:
 
 
 def _body(request: EmergencyRequest, intro: str) -> str:
-    local = timezone.localtime(request.received_at, request.facility.tz)
     path = reverse("emergency-detail", kwargs={"code": request.facility.code, "pk": request.pk})
     base = settings.PORTAL_BASE_URL
     return (
@@ -40,7 +39,7 @@ def _body(request: EmergencyRequest, intro: str) -> str:
         f"Inmate: {request.inmate.last_name}, {request.inmate.first_name} ({request.inmate.register_number})\n"
         f"Category: {request.get_category_display()}\n"
         f"Caller: {request.caller_name} ({request.relationship}), {display_number(request.caller_number)}\n"
-        f"Came in: {request.get_channel_display().lower()} at {local:%Y-%m-%d %H:%M} ({request.facility.timezone})\n\n"
+        f"Came in: {request.get_channel_display().lower()} at {local_time_label(request.received_at, request.facility)} ({request.facility.timezone})\n\n"
         f"What happened:\n{request.description}\n\n"
         f"Decide it here: {base}{path}\n"
     )

@@ -260,3 +260,10 @@ def test_admin_csv_gives_each_row_in_its_own_facility_time_with_the_offset(clien
     assert stamps == ["2026-12-01T14:05:00-06:00", "2026-12-01T15:05:00-05:00"]
     response = client.get(reverse("admin:facilities_inmate_changelist") + "?_export=csv")
     assert response.status_code == 200  # a list whose rows reach their facility through a relation
+
+
+def test_wardens_email_gives_the_time_it_came_in_locally_with_the_zone(home, inmate, clock, settings):
+    from emergencies.tasks import _body
+
+    body = _body(EmergencyRequestFactory(inmate=inmate, received_at=WINTER), "A new emergency request.")
+    assert f"at {HOME_WALL} (America/Chicago)" in body
