@@ -267,3 +267,18 @@ def test_wardens_email_gives_the_time_it_came_in_locally_with_the_zone(home, inm
 
     body = _body(EmergencyRequestFactory(inmate=inmate, received_at=WINTER), "A new emergency request.")
     assert f"at {HOME_WALL} (America/Chicago)" in body
+
+
+def test_block_end_entered_in_local_time_is_stored_in_utc_and_shown_back_local(login, staff, home, clock):
+    from approvals.models import BlockedNumber
+
+    client = login(staff)
+    response = client.post(reverse("approvals-blocks", args=[home.code]), {
+        "number": "(312) 555-0177", "reason": BlockedNumber.Reason.CALLED_PARTY_REQUEST, "note": "Asked by phone",
+        "ends_at": "2026-12-20T14:00",
+    })
+    assert response.status_code == 302, response.content.decode()
+    block = BlockedNumber.objects.get()
+    assert block.ends_at == dt.datetime(2026, 12, 20, 20, 0, tzinfo=dt.UTC)  # 14:00 CST
+    html = page(client, reverse("approvals-block", args=[home.code, block.pk]))
+    assert "2026-12-20 14:00 CST" in html and "2026-12-20 20:00" not in html
