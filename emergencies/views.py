@@ -117,7 +117,8 @@ def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
     is_warden = bool(roles_at(request.user, facility) & WARDEN_ROLES)
     live_findings = None
     if emergency.is_open:
-        live_findings = services.emergency_number_screen(inmate=emergency.inmate, number=emergency.caller_number)
+        live_findings = services.emergency_number_screen(inmate=emergency.inmate, number=emergency.caller_number,
+                                                         facility_id=emergency.facility_id)
     findings = live_findings if live_findings is not None else emergency.findings
     codes = {f["code"] for f in findings}
     _mark_overdue([emergency])

@@ -160,3 +160,27 @@ def test_a_pending_request_elsewhere_is_counted_not_named_for_another_facilitys_
     [there] = emergency_number_screen(inmate=other_inmate, number=NUMBER, facility_id=other.pk)
     assert there["code"] == "shared_number" and "1 inmate at home" in there["reference"]
     assert inmate.register_number not in there["reference"] + there["message"]
+
+
+def test_the_emergency_page_left_behind_by_a_transfer_names_no_inmate_of_the_new_facility(
+    staff_review, login, inmate, home, other, other_inmate, other_staff, staff
+):
+    from emergencies.models import EmergencyRequest
+    from emergencies.services import emergency_request_log
+    from facilities.services import inmate_transfer
+
+    _request(inmate, staff)  # pending at home
+    emergency = emergency_request_log(
+        facility=other, inmate=other_inmate, caller_name="Mae Caller", caller_number="(312) 555-0147",
+        relationship="Aunt", category=EmergencyRequest.Category.DEATH, description="Her father died.",
+        channel=EmergencyRequest.Channel.PHONE, actor=other_staff,
+    )
+    inmate_transfer(inmate=other_inmate, to_facility=home, transferred_on=other_inmate.admitted_on, actor="jms")
+    emergency.refresh_from_db()
+    assert emergency.facility_id == other.pk and emergency.is_open  # it stays with the facility that logged it
+    response = login(other_staff).get(reverse("emergency-detail", args=["other", emergency.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Mae Caller" in page and "(312) 555-0147" in page
+    assert "1 inmate at home" in page  # screened again for the page: home's inmate is counted, not named
+    assert inmate.register_number not in page
