@@ -6,6 +6,8 @@
 - ``platform`` / ``other_platform``: DRF API clients holding a token for ``home`` / ``other``.
 """
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -105,17 +107,26 @@ def _empty_cache():
     cache.clear()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Every test without a wrapping transaction restores the migrated data (role groups and their
-    permissions) the way Django's serialized rollback does, instead of a flush followed by post_migrate.
+# One Chromium for the session (Debian's, never a downloaded one); a fresh context and page for each test.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
-    Mixing the two kinds broke in whatever order pytest happened to run them: a plain flush re-creates the
-    Auditor group through post_migrate, and the next serialized test then loads the saved Auditor group on
-    top of it (duplicate name). One kind for all removes the order dependence.
-    """
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback"):
-            continue
-        item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                        append=False)
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()

@@ -169,7 +169,7 @@ def test_no_helper_owns_a_transaction(module_name):
     )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_guard_catches_a_service_writing_in_autocommit(home):
     """A services-module function that updates with no transaction open is caught; the same in one is not."""
     found: list[tuple[str, str]] = []

@@ -4,16 +4,9 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
-EDIT = ("view", "add", "change")
-
 
 def create_roles(apps, schema_editor):
-    models = {
-        "phonelistentry": EDIT, "entryfinding": ("view",), "entrytransition": ("view",),
-        "courtcase": EDIT, "caseparty": EDIT, "partynumber": EDIT,
-        "nocontactorder": EDIT, "protectednumber": EDIT, "blockednumber": EDIT,
-    }
-    grant(apps, "approvals", {"Staff": models, "Warden": models})
+    grant(apps, "approvals")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 
 
 class Migration(migrations.Migration):

@@ -31,7 +31,7 @@ def drop_trigger(apps, schema_editor):
 
 
 def roles(apps, schema_editor):
-    grant(apps, "audit", {})
+    grant(apps, "audit")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 
 
 class Migration(migrations.Migration):

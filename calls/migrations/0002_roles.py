@@ -2,21 +2,9 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
-VIEW = ("view",)
-
 
 def roles(apps, schema_editor):
-    grant(
-        apps,
-        "calls",
-        {
-            "Staff": {"call": VIEW, "ledgerentry": VIEW, "minutebalance": VIEW, "phonerestriction": VIEW},
-            "Warden": {
-                "call": VIEW, "ledgerentry": ("view", "add"), "minutebalance": VIEW,
-                "phonerestriction": ("view", "add", "change"), "monthlyreset": VIEW,
-            },
-        },
-    )
+    grant(apps, "calls")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 
 
 class Migration(migrations.Migration):

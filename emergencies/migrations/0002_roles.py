@@ -2,16 +2,8 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
-
 def roles(apps, schema_editor):
-    grant(
-        apps,
-        "emergencies",
-        {
-            "Staff": {"emergencyrequest": ("view", "add"), "emergencyrequestevent": ("view", "add")},
-            "Warden": {"emergencyrequest": ("view", "add", "change"), "emergencyrequestevent": ("view", "add")},
-        },
-    )
+    grant(apps, "emergencies")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 
 
 class Migration(migrations.Migration):

@@ -4,21 +4,8 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
-
 def create_roles(apps, schema_editor):
-    grant(
-        apps,
-        "facilities",
-        {
-            "Staff": {"facility": ("view",), "callingpolicy": ("view",), "inmate": ("view",), "custodyevent": ("view",)},
-            "Warden": {
-                "facility": ("view",),
-                "callingpolicy": ("view", "change"),
-                "inmate": ("view",),
-                "custodyevent": ("view",),
-            },
-        },
-    )
+    grant(apps, "facilities")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 
 
 class Migration(migrations.Migration):

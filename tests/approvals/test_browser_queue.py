@@ -1,7 +1,6 @@
 """In Chromium: a staff member filters the queue to co-defendant findings and denies one with a reason;
 a warden approves another flagged number with a note."""
 
-import os
 import re
 
 import pytest
@@ -13,26 +12,7 @@ from facilities.models import CallingPolicy
 from ..factories import PASSWORD, InmateFactory
 from .factories import CasePartyFactory, CourtCaseFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def page(live_server):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url)
-        pg = context.new_page()
-        pg.set_default_timeout(15000)
-        yield pg
-        context.close()
-        browser.close()
-
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _log_in(page, username):
     page.context.clear_cookies()

@@ -12,7 +12,7 @@ from approvals.models import EntryTransition, PhoneListEntry
 from .factories import PhoneListEntryFactory
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_second_reviewer_sees_the_first_decision(inmate, staff, warden):
     entry = PhoneListEntryFactory(inmate=inmate, status=PhoneListEntry.Status.PENDING)
     locked = threading.Event()
@@ -51,7 +51,7 @@ def test_second_reviewer_sees_the_first_decision(inmate, staff, warden):
     assert EntryTransition.objects.filter(entry=entry).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_identical_requests_at_once_make_one_entry(inmate, staff):
     barrier = threading.Barrier(2)
     results = []

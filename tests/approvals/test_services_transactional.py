@@ -24,7 +24,7 @@ from ..factories import facility_today
 from .factories import PhoneListEntryFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("services_own_their_transactions"),
 ]
 

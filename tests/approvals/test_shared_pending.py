@@ -97,7 +97,7 @@ def test_decision_time_check_sees_a_request_screening_did_not(staff_review, inma
     assert services.entry_approve(entry=other, actor=warden, note="Aunt, confirmed.").status == S.LIVE
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_decision_time_finding_is_kept_when_the_approval_is_refused(home, inmate, second, staff):
     """No wrapping transaction: the finding is committed although the approval is refused."""
     CallingPolicy.objects.filter(facility=home).update(list_mode=CallingPolicy.ListMode.STAFF_REVIEW)

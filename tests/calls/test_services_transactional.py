@@ -16,7 +16,7 @@ from .conftest import NOON
 from .factories import NUMBER
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("services_own_their_transactions"),
 ]
 

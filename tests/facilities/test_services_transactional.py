@@ -19,7 +19,7 @@ from tests.transactional_guard import services_own_their_transactions  # noqa: F
 from ..factories import UserFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("services_own_their_transactions"),
 ]
 

@@ -2,6 +2,8 @@
 collection ends, the set-up of every stack the session will use (live and demo tiers) begins in the
 background, so that their migrations and data overlap each other and the rest of the suite."""
 
+import os
+
 import pytest
 
 from .journeys import open_all_hours
@@ -9,6 +11,8 @@ from .stacks import prepare_in_background, production_stack
 
 
 def pytest_collection_finish(session):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # each worker collects every test but runs only some: its fixtures set up what it uses
     used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     if "demo" in used:  # tests/demo's fixture
         prepare_in_background("demo")
