@@ -22,8 +22,10 @@ run: install
 
 ## make test: every test (live and demo tiers included) on PostgreSQL and Redis at 127.0.0.1 (started for the
 ## run and stopped after by scripts/test-services when nothing answers there) and Debian's chromium.
+# Two pytest processes (the two cores the suite is sized for), each test file whole on one of them.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 test: install
-	scripts/test-services $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/test-services $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
