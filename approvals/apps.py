@@ -6,12 +6,11 @@ class ApprovalsConfig(AppConfig):
     verbose_name = "Phone lists and screening"
 
     def ready(self) -> None:
-        from facilities import extensions
+        from facilities import pages
         from facilities.signals import inmate_transferred
 
-        from . import hooks
+        from . import receivers
+        from .pages import pages as ours
 
-        extensions.dashboard_card(hooks.dashboard_cards)
-        extensions.facility_nav(hooks.nav_links)
-        extensions.inmate_section(hooks.inmate_section)
-        inmate_transferred.connect(hooks.on_transfer, dispatch_uid="approvals-entries-follow-transfer")
+        pages.register(ours)
+        inmate_transferred.connect(receivers.on_transfer, dispatch_uid="approvals-entries-follow-transfer")

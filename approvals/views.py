@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from facilities.decorators import facility_view
 from facilities.models import CallingPolicy, Inmate
+from facilities.pages import facility_context
 from facilities.scoping import READ_ROLES, STAFF_ROLES, get_object_for_user
-from facilities.views import _facility_context
 
 from . import selectors, services
 from .filters import QueueFilter
@@ -82,7 +82,7 @@ def queue(request, facility):
     overdue_before = timezone.now() - dt.timedelta(days=policy.review_target_days)
     for entry in page:
         entry.overdue = entry.status == PhoneListEntry.Status.PENDING and entry.created_at < overdue_before
-    return render(request, "approvals/queue.html", _facility_context(
+    return render(request, "approvals/queue.html", facility_context(
         request, facility, filter=filterset, page=page, querystring=querystring, counts=counts, policy=policy,
     ))
 
@@ -120,7 +120,7 @@ def entry_detail(request, facility, pk: int):
     findings = entry.findings.order_by("cleared_at", "found_at", "id")
     transitions = entry.transitions.select_related("actor")
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/entry_detail.html", _facility_context(
+    return render(request, "approvals/entry_detail.html", facility_context(
         request, facility, entry=entry, form=form, findings=findings, transitions=transitions,
     ), status=status)
 
@@ -144,7 +144,7 @@ def entry_add(request, facility, inmate_pk: int):
             messages.success(request, f"{entry.contact_name}'s number was added: {entry.get_status_display().lower()}.")
             return redirect("inmate-detail", code=facility.code, pk=inmate.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/entry_add.html", _facility_context(request, facility, inmate=inmate, form=form),
+    return render(request, "approvals/entry_add.html", facility_context(request, facility, inmate=inmate, form=form),
                   status=status)
 
 
@@ -160,7 +160,7 @@ def _entry_note_action(request, facility, pk, *, action, title, button):
             messages.success(request, f"{title}: done.")
             return redirect("inmate-detail", code=facility.code, pk=entry.inmate_id)
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/entry_action.html", _facility_context(
+    return render(request, "approvals/entry_action.html", facility_context(
         request, facility, entry=entry, form=form, title=title, button=button), status=status)
 
 
@@ -209,7 +209,7 @@ def order_list(request, facility):
         qs = qs.filter(inmate__register_number__istartswith=q) | qs.filter(order_number__istartswith=q)
     page, querystring = _page(request, qs)
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/order_list.html", _facility_context(
+    return render(request, "approvals/order_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, state=state, q=q, today=today,
     ), status=status)
 
@@ -246,7 +246,7 @@ def order_detail(request, facility, pk: int):
             _error_to_form(change_form if request.POST.get("action") == "change" else end_form, exc)
     history = order.history.select_related("history_user").order_by("-history_date")[:20]
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/order_detail.html", _facility_context(
+    return render(request, "approvals/order_detail.html", facility_context(
         request, facility, order=order, numbers=numbers, change_form=change_form, end_form=end_form,
         history=history, active=order.is_active(),
     ), status=status)
@@ -272,7 +272,7 @@ def case_list(request, facility):
         qs = qs.filter(case_number__icontains=q)
     page, querystring = _page(request, qs)
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/case_list.html", _facility_context(
+    return render(request, "approvals/case_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, q=q), status=status)
 
 
@@ -312,7 +312,7 @@ def case_detail(request, facility, pk: int):
             messages.error(request, exc.message)
     parties = case.parties.select_related("inmate").prefetch_related("numbers").order_by("removed_at", "role", "name")
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/case_detail.html", _facility_context(
+    return render(request, "approvals/case_detail.html", facility_context(
         request, facility, case=case, parties=parties, party_form=party_form, numbers_form=numbers_form,
         remove_form=remove_form,
     ), status=status)
@@ -343,7 +343,7 @@ def block_list(request, facility):
         qs = qs.filter(number__contains="".join(ch for ch in q if ch.isdigit()) or q)
     page, querystring = _page(request, qs)
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/block_list.html", _facility_context(
+    return render(request, "approvals/block_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, state=state, q=q), status=status)
 
 
@@ -373,6 +373,6 @@ def block_detail(request, facility, pk: int):
                 return redirect("approvals-block", code=facility.code, pk=block.pk)
     history = block.history.select_related("history_user").order_by("-history_date")[:20]
     status = 400 if request.method == "POST" else 200
-    return render(request, "approvals/block_detail.html", _facility_context(
+    return render(request, "approvals/block_detail.html", facility_context(
         request, facility, blocked_number=block, form=form, history=history, active=block.is_active()),
         status=status)  # not "block": inside {% block %} Django's own ``block`` variable would shadow it

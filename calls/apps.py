@@ -6,13 +6,11 @@ class CallsConfig(AppConfig):
     verbose_name = "Calls, minutes and resets"
 
     def ready(self) -> None:
-        from facilities import extensions
+        from facilities import pages
         from facilities.signals import inmate_booked
 
-        from . import extensions as ours
         from . import receivers
+        from .pages import pages as ours
 
         inmate_booked.connect(receivers.grant_minutes_on_booking, dispatch_uid="calls.grant_minutes_on_booking")
-        extensions.dashboard_card(ours.dashboard_cards)
-        extensions.facility_nav(ours.nav_links)
-        extensions.inmate_section(ours.inmate_section)
+        pages.register(ours)

@@ -15,9 +15,9 @@ from audit.services import audit_record
 from core.csv import csv_lines
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
+from facilities.pages import facility_context
 from facilities.scoping import READ_ROLES, WARDEN_ROLES, get_object_for_user, scope_for_user
 from facilities.times import iso_local
-from facilities.views import _facility_context
 
 from . import selectors, services
 from .filters import CallFilter
@@ -65,7 +65,7 @@ def call_list(request, facility):
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
     for call in page:
         call.shown_number = display_number(call.number)
-    return render(request, "calls/call_list.html", _facility_context(
+    return render(request, "calls/call_list.html", facility_context(
         request, facility, filter=filterset, page=page, querystring=_querystring(request),
     ))
 
@@ -74,7 +74,7 @@ def call_list(request, facility):
 def reset_list(request, facility):
     qs = selectors.reset_list(queryset=scope_for_user(MonthlyReset.objects.filter(facility=facility), request.user))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "calls/reset_list.html", _facility_context(
+    return render(request, "calls/reset_list.html", facility_context(
         request, facility, page=page, querystring=_querystring(request),
         next_reset=selectors.next_reset_for(facility=facility), policy=facility.policy,
     ))
@@ -88,13 +88,13 @@ def _inmate(request, facility, pk: int) -> Inmate:
 def inmate_ledger(request, facility, pk: int):
     inmate = _inmate(request, facility, pk)
     page = Paginator(selectors.ledger_for(inmate=inmate), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "calls/ledger.html", _facility_context(
+    return render(request, "calls/ledger.html", facility_context(
         request, facility, inmate=inmate, page=page, querystring="", balance=selectors.balance_for(inmate=inmate),
     ))
 
 
 def _form_page(request, facility, inmate, form, *, title: str, action: str, button: str, status: int = 200):
-    return render(request, "calls/form.html", _facility_context(
+    return render(request, "calls/form.html", facility_context(
         request, facility, inmate=inmate, form=form, title=title, action=action, button=button,
     ), status=status)
 

@@ -6,10 +6,8 @@ class EmergenciesConfig(AppConfig):
     verbose_name = "Emergency contact requests"
 
     def ready(self) -> None:
-        from facilities import extensions
+        from facilities import pages
 
-        from . import extensions as ours
+        from .pages import pages as ours
 
-        extensions.dashboard_card(ours.dashboard_cards)
-        extensions.facility_nav(ours.nav_links)
-        extensions.inmate_section(ours.inmate_section)
+        pages.register(ours)

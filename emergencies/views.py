@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from approvals.numbers import NumberNotCallable
 from facilities.decorators import facility_view
 from facilities.models import Facility
+from facilities.pages import facility_context
 from facilities.scoping import (
     READ_ROLES,
     STAFF_ROLES,
@@ -22,7 +23,6 @@ from facilities.scoping import (
     roles_at,
     scope_for_user,
 )
-from facilities.views import _facility_context
 
 from . import selectors, services
 from .filters import EmergencyRequestFilter
@@ -62,7 +62,7 @@ def emergency_list(request, facility: Facility):
     return render(
         request,
         "emergencies/list.html",
-        _facility_context(
+        facility_context(
             request, facility, filter=filterset, page=page, querystring=querystring, counts=counts,
             escalation_hours=facility.policy.emergency_escalation_hours,
         ),
@@ -110,7 +110,7 @@ def emergency_new(request, facility: Facility):
         else:
             messages.success(request, "The emergency request was logged and the wardens were notified.")
             return redirect("emergency-detail", code=facility.code, pk=emergency.pk)
-    return render(request, "emergencies/new.html", _facility_context(request, facility, form=form, can_log=can_log))
+    return render(request, "emergencies/new.html", facility_context(request, facility, form=form, can_log=can_log))
 
 
 def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
@@ -125,7 +125,7 @@ def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
     earlier = selectors.emergency_requests_by_number(
         facility_ids=facility_ids_for_user(request.user), number=emergency.caller_number, exclude_id=emergency.pk
     )
-    context = _facility_context(
+    context = facility_context(
         request, facility, emergency=emergency, findings=findings, live_findings=live_findings is not None,
         approval_ruled_out=bool(codes & services.APPROVAL_BLOCKERS),
         message_ruled_out=bool(codes & services.MESSAGE_BLOCKERS),

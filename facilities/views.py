@@ -9,25 +9,13 @@ from django.template.loader import render_to_string
 
 from . import selectors, services
 from .decorators import facility_view
-from .extensions import dashboard_cards_for, inmate_sections_for, nav_links_for
 from .filters import InmateFilter
 from .forms import PolicyForm
 from .models import CallingPolicy, Inmate
-from .scoping import STAFF_ROLES, WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
+from .pages import dashboard_cards_for, facility_context, inmate_sections_for
+from .scoping import WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
 
 PAGE_SIZE = 50
-
-
-def _facility_context(request, facility, **extra):
-    held = roles_at(request.user, facility)
-    return {
-        "facility": facility,
-        "facility_roles": held,
-        "is_warden": bool(held & WARDEN_ROLES),
-        "is_staff_member": bool(held & STAFF_ROLES),
-        "facility_nav": nav_links_for(facility=facility, user=request.user),
-        **extra,
-    }
 
 
 @login_required
@@ -42,7 +30,7 @@ def home(request):
 def dashboard(request, facility):
     counts = selectors.facility_roster_counts(facility=facility)
     cards = dashboard_cards_for(facility=facility, user=request.user)
-    return render(request, "facilities/dashboard.html", _facility_context(request, facility, counts=counts, cards=cards))
+    return render(request, "facilities/dashboard.html", facility_context(request, facility, counts=counts, cards=cards))
 
 
 @facility_view(write_roles=WARDEN_ROLES)
@@ -65,7 +53,7 @@ def policy(request, facility):
     return render(
         request,
         "facilities/policy.html",
-        _facility_context(request, facility, policy=policy_obj, form=form, history=history),
+        facility_context(request, facility, policy=policy_obj, form=form, history=history),
     )
 
 
@@ -79,7 +67,7 @@ def inmate_list(request, facility):
     return render(
         request,
         "facilities/inmate_list.html",
-        _facility_context(request, facility, filter=filterset, page=page, querystring=query.urlencode()),
+        facility_context(request, facility, filter=filterset, page=page, querystring=query.urlencode()),
     )
 
 
@@ -87,7 +75,7 @@ def inmate_list(request, facility):
 def inmate_detail(request, facility, pk: int):
     inmate = get_object_for_user(Inmate.objects.select_related("facility"), request.user, pk=pk, facility=facility)
     events = inmate.custody_events.select_related("from_facility", "to_facility")[:20]
-    context = _facility_context(request, facility, inmate=inmate, events=events)
+    context = facility_context(request, facility, inmate=inmate, events=events)
     context["sections"] = [
         render_to_string(s.template, {**context, **s.context}, request=request)
         for s in inmate_sections_for(request=request, inmate=inmate)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from facilities.extensions import DashboardCard, InmateSection, NavLink
 from facilities.models import CallingPolicy
+from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, roles_at
 
 from . import selectors
+from .forms import EntryAddForm
 
 
 def dashboard_cards(*, facility, user) -> list[DashboardCard]:
@@ -17,30 +18,28 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
     url = reverse("approvals-queue", args=[facility.code])
     return [
         DashboardCard(label="phone-list numbers waiting for review", count=counts["pending"], url=url,
-                      note=f"{counts['flagged']} flagged by screening", order=20),
+                      note=f"{counts['flagged']} flagged by screening"),
         DashboardCard(label=f"reviews past the {policy.review_target_days}-day target", count=counts["overdue"],
-                      url=f"{url}?age=overdue", alert=counts["overdue"] > 0, order=21),
+                      url=f"{url}?age=overdue", alert=counts["overdue"] > 0),
     ]
 
 
 def nav_links(*, facility, user) -> list[NavLink]:
     code = facility.code
     return [
-        NavLink("Phone-list review", reverse("approvals-queue", args=[code]), order=20),
-        NavLink("No-contact orders", reverse("approvals-orders", args=[code]), order=21),
-        NavLink("Court cases", reverse("approvals-cases", args=[code]), order=22),
-        NavLink("Blocked numbers", reverse("approvals-blocks", args=[code]), order=23),
+        NavLink("Phone-list review", reverse("approvals-queue", args=[code])),
+        NavLink("No-contact orders", reverse("approvals-orders", args=[code])),
+        NavLink("Court cases", reverse("approvals-cases", args=[code])),
+        NavLink("Blocked numbers", reverse("approvals-blocks", args=[code])),
     ]
 
 
 def inmate_section(*, request, inmate) -> InmateSection:
-    from .forms import EntryAddForm
-
     policy = CallingPolicy.objects.get(facility_id=inmate.facility_id)
     entries = selectors.inmate_phone_list(inmate=inmate)
     can_change = bool(roles_at(request.user, inmate.facility_id) & STAFF_ROLES)
     return InmateSection(
-        template="approvals/inmate_section.html",
+        template="approvals/_inmate_section.html",
         context={
             "phone_entries": entries,
             "phone_policy": policy,
@@ -49,12 +48,7 @@ def inmate_section(*, request, inmate) -> InmateSection:
             "phone_can_change": can_change,
             "phone_transfer_notice": selectors.transfer_review_notice(inmate=inmate),
         },
-        order=20,
     )
 
 
-def on_transfer(sender, inmate, from_facility=None, to_facility=None, occurred_on=None, actor=None, **kwargs) -> None:
-    from .services import entries_follow_transfer
-
-    entries_follow_transfer(inmate=inmate, from_facility=from_facility, to_facility=to_facility,
-                            transferred_on=occurred_on, actor=actor)
+pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from facilities.extensions import DashboardCard, InmateSection, NavLink
 from facilities.models import Role
+from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import WARDEN_ROLES, roles_at
 
 from . import selectors
@@ -19,18 +19,18 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
     counts = selectors.call_counts_today(facility=facility)
     url = reverse("calls-list", args=[facility.code])
     return [
-        DashboardCard(label="calls asked today", count=counts["asked"], url=url, order=40),
-        DashboardCard(label="calls denied today", count=counts["denied"], url=f"{url}?outcome=denied", order=41),
-        DashboardCard(label="calls in progress", count=counts["in_progress"], url=f"{url}?outcome=authorized", order=42),
-        DashboardCard(label="phone restrictions in force", count=counts["restricted"], order=43,
+        DashboardCard(label="calls asked today", count=counts["asked"], url=url),
+        DashboardCard(label="calls denied today", count=counts["denied"], url=f"{url}?outcome=denied"),
+        DashboardCard(label="calls in progress", count=counts["in_progress"], url=f"{url}?outcome=authorized"),
+        DashboardCard(label="phone restrictions in force", count=counts["restricted"],
                       alert=counts["restricted"] > 0),
     ]
 
 
 def nav_links(*, facility, user) -> list[NavLink]:
-    links = [NavLink(label="Calls", url=reverse("calls-list", args=[facility.code]), order=40)]
+    links = [NavLink(label="Calls", url=reverse("calls-list", args=[facility.code]))]
     if roles_at(user, facility) & RESET_ROLES:
-        links.append(NavLink(label="Minute resets", url=reverse("calls-resets", args=[facility.code]), order=41))
+        links.append(NavLink(label="Minute resets", url=reverse("calls-resets", args=[facility.code])))
     return links
 
 
@@ -45,8 +45,7 @@ def inmate_section(*, request, inmate) -> InmateSection:
     # (facility-local, as the form's own page proposes).
     local_now = timezone.localtime(timezone.now(), inmate.facility.tz).replace(second=0, microsecond=0, tzinfo=None)
     return InmateSection(
-        template="calls/inmate_section.html",
-        order=30,
+        template="calls/_inmate_section.html",
         context={
             "balance": balance,
             "ledger": ledger,
@@ -58,3 +57,6 @@ def inmate_section(*, request, inmate) -> InmateSection:
             if is_warden else None,
         },
     )
+
+
+pages = AppPages(app="calls", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)

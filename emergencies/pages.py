@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from facilities.extensions import DashboardCard, InmateSection, NavLink
+from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 
 from . import selectors
@@ -16,20 +16,20 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
     return [
         DashboardCard(
             label="open emergency requests", count=counts["open"], url=url,
-            note="waiting for a warden" if counts["open"] else "", alert=bool(counts["open"]), order=20,
+            note="waiting for a warden" if counts["open"] else "", alert=bool(counts["open"]),
         ),
         DashboardCard(
             label="escalated emergency requests", count=counts["escalated"], url=f"{url}?status=open&escalated=true",
             note="undecided past the escalation time" if counts["escalated"] else "",
-            alert=bool(counts["escalated"]), order=21,
+            alert=bool(counts["escalated"]),
         ),
     ]
 
 
 def nav_links(*, facility, user) -> list[NavLink]:
-    links = [NavLink("Emergency requests", reverse("emergency-list", kwargs={"code": facility.code}), order=40)]
+    links = [NavLink("Emergency requests", reverse("emergency-list", kwargs={"code": facility.code}))]
     if roles_at(user, facility) & STAFF_ROLES:
-        links.append(NavLink("Log an emergency", reverse("emergency-new", kwargs={"code": facility.code}), order=41))
+        links.append(NavLink("Log an emergency", reverse("emergency-new", kwargs={"code": facility.code})))
     return links
 
 
@@ -42,5 +42,7 @@ def inmate_section(*, request, inmate) -> InmateSection | None:
             "can_log_emergency": bool(held & STAFF_ROLES) and inmate.in_custody,
             "is_emergency_warden": bool(held & WARDEN_ROLES),
         },
-        order=40,
     )
+
+
+pages = AppPages(app="emergencies", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)
