@@ -16,6 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import decision
+from .decision import REASONS  # the reason codes of a denial live with the call decision
+
 
 class IllegalTransition(Exception):
     """A change of state that the record refuses; ``message`` says why in plain words."""
@@ -26,27 +29,13 @@ class IllegalTransition(Exception):
         self.code = code
 
 
-# --------------------------------------------------------------------------- reason codes
-
-REASONS: dict[str, str] = {
-    "unknown_inmate": "No such inmate at this facility.",
-    "not_in_custody": "The inmate is not in custody.",
-    "phone_restricted": "The inmate is under a phone restriction (legal calls only).",
-    "outside_calling_hours": "Outside the facility's calling hours.",
-    "no_contact_order": "A court no-contact order forbids contact with this number.",
-    "blocked_number": "This number is blocked.",
-    "not_on_list": "This number is not live on the inmate's phone list.",
-    "call_in_progress": "The inmate already has a call in progress.",
-    "too_soon": "Too soon after the start of the previous call.",
-    "no_minutes_left": "The inmate has no minutes left this month.",
-}
-REASON_ORDER = list(REASONS)
+# --------------------------------------------------------------------------- kinds of call
 
 
 class CallKind(models.TextChoices):
-    REGULAR = "regular", "Regular"
-    LEGAL = "legal", "Legal (attorney, not monitored)"
-    EMERGENCY = "emergency", "Emergency (warden-approved)"
+    REGULAR = decision.REGULAR, "Regular"
+    LEGAL = decision.LEGAL, "Legal (attorney, not monitored)"
+    EMERGENCY = decision.EMERGENCY, "Emergency (warden-approved)"
 
 
 # --------------------------------------------------------------------------- balance and ledger

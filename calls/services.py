@@ -16,11 +16,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from approvals.selectors import BLOCKED_NUMBER, NO_CONTACT_ORDER, call_screening
 from audit.services import actor_label_for, actor_user, audit_record
+from emergencies.selectors import EmergencyGrant, emergency_grant_for
+from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
 
-from . import timing
-from .models import REASONS, Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
+from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
+from .models import Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
 from .periods import period_for_facility
 
 EXTRA_GRANT_MAX = 10_000
@@ -162,11 +165,9 @@ def restriction_lift(*, restriction: PhoneRestriction, reason: str, actor) -> Ph
 
 # --------------------------------------------------------------------------- the call decision
 
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    message: str
+# Which findings on a number block a call. Until approvals keeps a catalogue of findings, its screening
+# selector is the source of this list; the calls app imports it here only.
+CALL_BLOCKING_FINDINGS = (NO_CONTACT_ORDER, BLOCKED_NUMBER)
 
 
 def _lock_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance | None:
@@ -187,124 +188,109 @@ def _restrictions_not_over(now: dt.datetime):
     return PhoneRestriction.objects.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
 
 
+def _balance_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance:
+    """The locked balance row of the inmate (created when missing); ``CallError`` for an unknown inmate."""
+    balance = _lock_for_decision(facility, register_number, now)
+    if balance is None:
+        inmate = Inmate.objects.filter(facility=facility, register_number=register_number).first()
+        if inmate is None:
+            raise CallError(code="unknown_inmate", message=f"No inmate {register_number} at {facility.code}.", status=404)
+        MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate.pk)], ignore_conflicts=True)
+        balance = _lock_for_decision(facility, register_number, now)
+    return balance
+
+
+def _open_call(balance: MinuteBalance) -> Call | None:
+    if balance.open_call_id is None:
+        return None
+    open_call = balance.open_call
+    if open_call is None or open_call.pk != balance.open_call_id:
+        # The row was changed by a transaction we waited for (the lock re-reads the balance row
+        # but not the joined call): read the call it now points to.
+        open_call = Call.objects.filter(pk=balance.open_call_id).first()
+    return open_call
+
+
+def _call_facts(balance: MinuteBalance, *, number: str, now: dt.datetime) -> tuple[CallFacts, EmergencyGrant | None]:
+    """The facts of ``decision.decide`` (screening, emergency grant, restrictions in the way) and the grant."""
+    inmate = balance.inmate
+    policy = inmate.facility.policy
+    screening = call_screening(inmate=inmate, number=number)
+    grant = None if screening.legal else emergency_grant_for(inmate=inmate, number=number, at=now)
+    restrictions = ()
+    if balance.restriction_pending and not screening.legal:
+        restrictions = tuple(_restrictions_not_over(now).filter(inmate=inmate).values_list("starts_at", "ends_at"))
+    open_call = _open_call(balance)
+    facts = CallFacts(
+        in_custody=inmate.in_custody,
+        policy=PolicyFacts(tz=inmate.facility.tz, calling_hours=(policy.calling_hours_start, policy.calling_hours_end),
+                           call_gap_minutes=policy.call_gap_minutes, per_call_minutes=policy.per_call_minutes),
+        on_list=screening.entry is not None, legal=screening.legal,
+        blocking_findings=tuple(c for c in CALL_BLOCKING_FINDINGS if c in screening.block_codes),
+        emergency=None if grant is None else EmergencyGrantFacts(max_minutes=grant.max_minutes, charged=grant.charged),
+        restricted=balance.restricted, restrictions=restrictions,
+        balance_minutes=balance.minutes, last_charged_call_start=balance.last_call_started_at,
+        open_call=None if open_call is None else OpenCallFacts(
+            pk=open_call.pk, authorized=open_call.status == Call.Status.AUTHORIZED, expires_at=open_call.expires_at),
+    )
+    return facts, grant
+
+
 @transaction.atomic
 def call_authorize(
     *, facility: Facility, register_number: str, number: str, dialed_number: str = "", client=None,
     at: dt.datetime | None = None,
 ) -> Call:
-    """Decide one call (domain.md §4). Allowed or denied, the attempt is kept with every reason.
+    """Decide one call (domain.md §4, ``decision.decide``). Allowed or denied, the attempt is kept with every reason.
 
     ``number`` is E.164. Raises ``CallError("unknown_inmate")`` (nothing written) for an unknown inmate. A fixed
     number of queries: the balance row lock (with inmate, open call and restriction), the screening
     (approvals), the emergency grant look-up, the call insert, the balance update, the audit event.
     """
-    from approvals.selectors import call_screening
-    from emergencies.selectors import emergency_grant_for
-    from emergencies.services import emergency_grant_use
-
     now = at or timezone.now()
-    balance = _lock_for_decision(facility, register_number, now)
-    if balance is None:
-        inmate = Inmate.objects.filter(facility=facility, register_number=register_number).first()
-        if inmate is None:
-            raise CallError("unknown_inmate", f"No inmate {register_number} at {facility.code}.", status=404)
-        MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate.pk)], ignore_conflicts=True)
-        balance = _lock_for_decision(facility, register_number, now)
+    balance = _balance_for_decision(facility, register_number, now)
+    facts, grant = _call_facts(balance, number=number, now=now)
+    decision = decide(facts, now)
+    return _record_decision(balance, decision, facts=facts, grant=grant, number=number,
+                            dialed_number=dialed_number, client=client, now=now)
+
+
+def _record_decision(
+    balance: MinuteBalance, decision: Decision, *, facts: CallFacts, grant: EmergencyGrant | None, number: str,
+    dialed_number: str, client, now: dt.datetime,
+) -> Call:
+    """Keep the attempt (a ``Call``), move the balance row's open call and gap start, use the emergency grant."""
     inmate = balance.inmate
-    facility = inmate.facility  # the same facility, joined with its policy by the lock query
-    policy = facility.policy
-    zone = facility.tz
-
-    screening = call_screening(inmate=inmate, number=number)
-    legal = screening.legal
-    # --- emergency branch: an approved emergency call stands in for a live list entry (domain.md §6).
-    grant = None if legal else emergency_grant_for(inmate=inmate, number=number, at=now)
-    if legal:
-        kind, monitored, charged, gap_rule, length = CallKind.LEGAL, False, False, False, policy.per_call_minutes
-    elif grant is not None:
-        kind, monitored, charged, gap_rule, length = CallKind.EMERGENCY, True, grant.charged, False, grant.max_minutes
-    else:
-        kind, monitored, charged, gap_rule, length = CallKind.REGULAR, True, True, True, policy.per_call_minutes
-
-    codes: list[str] = []
-    if not inmate.in_custody:
-        codes.append("not_in_custody")
-    if balance.restricted and kind != CallKind.LEGAL:
-        codes.append("phone_restricted")
-    hours = (policy.calling_hours_start, policy.calling_hours_end)
-    if not timing.in_hours(start=hours[0], end=hours[1], at=now, tz=zone):
-        codes.append("outside_calling_hours")
-    codes.extend(c for c in ("no_contact_order", "blocked_number") if c in screening.block_codes)
-    if screening.entry is None and grant is None:
-        codes.append("not_on_list")
-    open_call = None
-    if balance.open_call_id is not None:
-        open_call = balance.open_call
-        if open_call is None or open_call.pk != balance.open_call_id:
-            # The row was changed by a transaction we waited for (the lock re-reads the balance row
-            # but not the joined call): read the call it now points to.
-            open_call = Call.objects.filter(pk=balance.open_call_id).first()
-    expire_open = False
-    if open_call is not None and open_call.status == Call.Status.AUTHORIZED:
-        if open_call.expires_at is not None and open_call.expires_at <= now:
-            expire_open = True  # never reported: it lapses now (the periodic task would have done it)
-        else:
-            codes.append("call_in_progress")
-    gap_end = None
-    if gap_rule and balance.last_call_started_at is not None:
-        gap_end = balance.last_call_started_at + dt.timedelta(minutes=policy.call_gap_minutes)
-        if now < gap_end:
-            codes.append("too_soon")
-    if charged:
-        length = min(length, max(balance.minutes, 0))
-        if balance.minutes < 1:
-            codes.append("no_minutes_left")
-
-    allowed = not codes
-    retry_after = None
-    if TIME_REASONS.intersection(codes):
-        # Every restriction not over yet stands in the way (one that starts later too), legal calls excepted;
-        # read only when the lock query saw one.
-        restrictions = (
-            list(_restrictions_not_over(now).filter(inmate=inmate).values_list("starts_at", "ends_at"))
-            if balance.restriction_pending and kind != CallKind.LEGAL else []
-        )
-        retry_after = timing.retry_after(at=now, tz=zone, hours=hours, gap_end=gap_end, restrictions=restrictions)
+    facility = inmate.facility
+    allowed = decision.allowed
     call = Call.objects.create(
         facility=facility, inmate=inmate, dialed_number=(dialed_number or number)[:40], number=number,
-        status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=kind, monitored=monitored,
-        charged=charged, max_minutes=length if allowed else 0, reasons=codes, retry_after=retry_after,
-        requested_at=now, expires_at=now + dt.timedelta(minutes=length) + completion_grace() if allowed else None,
+        status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=decision.kind,
+        monitored=decision.monitored, charged=decision.charged, max_minutes=decision.max_minutes,
+        reasons=list(decision.reasons), retry_after=decision.retry_after, requested_at=now,
+        expires_at=now + dt.timedelta(minutes=decision.max_minutes) + completion_grace() if allowed else None,
         previous_call_started_at=balance.last_call_started_at,
-        emergency_request_id=grant.request_id if (grant is not None and allowed) else None,
+        emergency_request_id=grant.request_id if decision.uses_emergency_grant else None,
         client=client if getattr(client, "_meta", None) is not None else None,
         client_label=actor_label_for(client)[:150],
     )
-    if expire_open:
-        Call.objects.filter(pk=open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
+    if decision.expire_open_call:
+        Call.objects.filter(pk=facts.open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
         balance.open_call = None
     if allowed:
         balance.open_call = call
-        if charged:
+        if decision.charged:
             balance.last_call_started_at = now
-        if grant is not None:
+        if decision.uses_emergency_grant:
             emergency_grant_use(grant=grant, call=call)
-    if allowed or expire_open:
+    if allowed or decision.expire_open_call:
         balance.save(update_fields=["open_call", "last_call_started_at", "updated_at"])
     audit_record(
         action="call_allowed" if allowed else "call_denied", actor=client, facility=facility, target=call,
-        data={"inmate": inmate.register_number, "number": number, "kind": kind, "reasons": codes,
-              "max_minutes": call.max_minutes},
+        data={"inmate": inmate.register_number, "number": number, "kind": decision.kind,
+              "reasons": list(decision.reasons), "max_minutes": call.max_minutes},
     )
     return call
-
-
-# The reasons that pass by themselves with time: the call decision's retry_after waits for all of them (timing.py).
-TIME_REASONS = frozenset({"phone_restricted", "outside_calling_hours", "too_soon"})
-
-
-def call_reasons(call: Call) -> list[Reason]:
-    return [Reason(code, REASONS[code]) for code in call.reasons]
 
 
 @dataclass(frozen=True)
@@ -322,8 +308,6 @@ def charge_for(*, duration_seconds: int, max_minutes: int) -> int:
 @transaction.atomic
 def call_complete(*, call_id: int, duration_seconds: int, facility_ids: set[int], client=None) -> Completion:
     """The platform reports how long a call lasted. Reporting it twice charges once."""
-    from emergencies.services import emergency_call_completed
-
     if not isinstance(duration_seconds, int) or duration_seconds < 0 or duration_seconds > MAX_DURATION_SECONDS:
         raise CallError("invalid_duration", f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
     found = Call.objects.filter(pk=call_id, facility_id__in=facility_ids).values_list("inmate_id", flat=True).first()

@@ -44,7 +44,6 @@ NOT_SERVICES = {
         "audit_record_many": "one bulk INSERT inside the caller's transaction (entries_rescreen)",
     },
     "calls.services": {
-        "call_reasons": "reads a call's reason codes",
         "charge_for": "arithmetic",
         "completion_grace": "reads a setting",
     },
