@@ -15,10 +15,12 @@ from facilities.scoping import facility_ids_for_user, scope_for_user
 
 from .models import (
     BlockedNumber,
+    CaseParty,
     CourtCase,
     EntryFinding,
     EntryTransition,
     NoContactOrder,
+    PartyNumber,
     PhoneListEntry,
     ProtectedNumber,
 )
@@ -217,3 +219,45 @@ def blocks_for(*, user, facility) -> QuerySet[BlockedNumber]:
     return BlockedNumber.objects.filter(Q(facility=facility) | Q(system_wide=True)).select_related(
         "facility", "created_by", "ended_by"
     )
+
+
+@dataclass(frozen=True)
+class RescreenScope:
+    """Which open entries a change to an order, a block or a case party touches: those carrying one of
+    ``numbers``, limited to ``inmate_ids`` and/or ``facility_id`` when set."""
+
+    numbers: list[str]
+    inmate_ids: set[int] | None = None
+    facility_id: int | None = None
+
+
+def rescreen_scope(*, source: str, source_id: int, extra_numbers: list[str] | None = None) -> RescreenScope | None:
+    """The entries to screen again after ``source`` ("order", "block" or "party") ``source_id`` was added, changed
+    or ended; ``extra_numbers`` are numbers it no longer carries. None when the source is gone.
+
+    - an order: its numbers, the ordered inmate's entries only;
+    - a block: its number, everywhere when system-wide, else at its facility;
+    - a case party: every number of the case, the entries of the case's inmates.
+    """
+    extra = list(extra_numbers or [])
+    if source == "order":
+        order = NoContactOrder.objects.filter(pk=source_id).first()
+        if order is None:
+            return None
+        numbers = list(order.numbers.values_list("number", flat=True))
+        return RescreenScope(numbers=numbers + extra, inmate_ids={order.inmate_id})
+    if source == "block":
+        block = BlockedNumber.objects.filter(pk=source_id).first()
+        if block is None:
+            return None
+        return RescreenScope(numbers=[block.number, *extra], facility_id=None if block.system_wide else block.facility_id)
+    if source == "party":
+        party = CaseParty.objects.filter(pk=source_id).first()
+        if party is None:
+            return None
+        numbers = list(PartyNumber.objects.filter(party__case_id=party.case_id).values_list("number", flat=True))
+        inmate_ids = set(
+            CaseParty.objects.filter(case_id=party.case_id, inmate__isnull=False).values_list("inmate_id", flat=True)
+        )
+        return RescreenScope(numbers=numbers + extra, inmate_ids=inmate_ids)
+    raise ValueError(f"unknown source {source!r}")

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record, audit_record_many
+from core.tasks import enqueue_on_commit
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
@@ -550,10 +551,8 @@ def rescreen_entries_for(*, numbers: Iterable[str], inmate_ids: Iterable[int] | 
 
 
 def _queue_rescreen(source: str, source_id: int, extra_numbers: Iterable[str] = ()) -> None:
-    from .tasks import rescreen_source
-
-    extra = sorted(set(extra_numbers))
-    transaction.on_commit(lambda: rescreen_source.delay(source, source_id, extra))
+    enqueue_on_commit("approvals.tasks.rescreen_source", source=source, source_id=source_id,
+                      extra_numbers=sorted(set(extra_numbers)))
 
 
 # --------------------------------------------------------------------------- court cases and parties

@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from core.tasks import enqueue_on_commit
 from facilities.models import Facility
 
 from .models import MonthlyReset
@@ -85,8 +86,6 @@ def reset_dispatch(*, now: dt.datetime | None = None) -> list[int]:
     Creates the (facility, period) row once; re-queues an unfinished run presumed dead (its worker died:
     ``_presumed_dead``). Returns the ids queued. A query per facility list, not per inmate.
     """
-    from .tasks import facility_reset_run
-
     now = now or timezone.now()
     facilities = list(Facility.objects.filter(active=True).select_related("policy"))
     wanted = {f.pk: period_for_facility(f, at=now) for f in facilities}
@@ -115,7 +114,7 @@ def reset_dispatch(*, now: dt.datetime | None = None) -> list[int]:
                 if not updated:
                     continue
             reset_id = record.pk
-            transaction.on_commit(lambda reset_id=reset_id: facility_reset_run.delay(reset_id))
+            enqueue_on_commit("calls.facility_reset_run", reset_id=reset_id)
             queued.append(reset_id)
     return queued
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from approvals.numbers import normalize_number
 from audit.services import actor_label_for, actor_user, audit_record
+from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
@@ -146,10 +147,7 @@ def emergency_request_log(
         action="emergency_request_logged", actor=actor, facility=facility, target=request,
         data={"category": category, "caller_number": number, "findings": [f["code"] for f in findings]},
     )
-    from .tasks import emergency_notify_new
-
-    request_id = request.pk
-    transaction.on_commit(lambda: emergency_notify_new.delay(request_id))
+    enqueue_on_commit("emergencies.notify_new", request_id=request.pk)
     return request
 
 
@@ -348,10 +346,7 @@ def emergency_requests_escalate(*, now: dt.datetime | None = None) -> list[int]:
             _log(req, Kind.ESCALATED, actor="system", note=note, at=now)
             audit_record(action="emergency_request_escalated", actor="system", facility=req.facility, target=req,
                          reason=note)
-            from .tasks import emergency_notify_escalated
-
-            req_id = req.pk
-            transaction.on_commit(lambda req_id=req_id: emergency_notify_escalated.delay(req_id))
+            enqueue_on_commit("emergencies.notify_escalated", request_id=req.pk)
             escalated.append(req.pk)
     return escalated
 

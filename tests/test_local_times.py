@@ -263,9 +263,9 @@ def test_admin_csv_gives_each_row_in_its_own_facility_time_with_the_offset(clien
 
 
 def test_wardens_email_gives_the_time_it_came_in_locally_with_the_zone(home, inmate, clock, settings):
-    from emergencies.tasks import _body
+    from emergencies.notifications import email_body
 
-    body = _body(EmergencyRequestFactory(inmate=inmate, received_at=WINTER), "A new emergency request.")
+    body = email_body(EmergencyRequestFactory(inmate=inmate, received_at=WINTER), "A new emergency request.")
     assert f"at {HOME_WALL} (America/Chicago)" in body
 
 

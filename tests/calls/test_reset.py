@@ -238,7 +238,7 @@ def test_ledger_keeps_its_constraints_and_only_the_indexes_it_needs():
 def test_dispatcher_requeues_a_run_that_died_but_not_a_fresh_one(time_machine, django_capture_on_commit_callbacks, monkeypatch):
     fac = _facility("stale", "America/Chicago")
     _inmates(fac, 2)
-    monkeypatch.setattr("calls.tasks.facility_reset_run.delay", lambda reset_id: None)  # the worker dies at once
+    monkeypatch.setattr("calls.tasks.facility_reset_run.apply_async", lambda **kw: None)  # the worker dies at once
     first = _dispatch(time_machine, dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC), django_capture_on_commit_callbacks)
     assert len(first) == 1
     assert _dispatch(time_machine, dt.datetime(2026, 6, 1, 6, 10, tzinfo=UTC), django_capture_on_commit_callbacks) == []

@@ -89,7 +89,7 @@ def test_queued_again_once_per_stale_bound(facility, monkeypatch, time_machine, 
     settings.CALLS_RESET_STALE_SECONDS = 120
     record = killed_after_first_chunk(monkeypatch, time_machine, capture, settings)
     sent = []
-    monkeypatch.setattr("calls.tasks.facility_reset_run.delay", sent.append)  # no worker picks it up
+    monkeypatch.setattr("calls.tasks.facility_reset_run.apply_async", lambda kwargs: sent.append(kwargs["reset_id"]))  # no worker picks it up
     assert dispatch(time_machine, START + dt.timedelta(seconds=130), capture) == [record.pk]
     assert dispatch(time_machine, START + dt.timedelta(seconds=190), capture) == []
     assert dispatch(time_machine, START + dt.timedelta(seconds=251), capture) == [record.pk]
