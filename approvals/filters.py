@@ -1,10 +1,8 @@
-import datetime as dt
-
 import django_filters
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from .models import EntryFinding, PhoneListEntry, Relationship
+from .selectors import review_overdue_before
 
 AGE_CHOICES = [("1", "Older than 1 day"), ("3", "Older than 3 days"), ("7", "Older than 7 days"),
                ("14", "Older than 14 days"), ("30", "Older than 30 days"), ("overdue", "Past the review target")]
@@ -44,7 +42,7 @@ class QueueFilter(django_filters.FilterSet):
 
     def filter_age(self, queryset, name, value):
         days = self.review_target_days if value == "overdue" else int(value)
-        return queryset.filter(created_at__lt=timezone.now() - dt.timedelta(days=days))
+        return queryset.filter(created_at__lt=review_overdue_before(review_target_days=days))
 
     def filter_inmate(self, queryset, name, value):
         value = value.strip()

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from facilities.times import local_day
+
 NUMBER_LENGTH = 20  # E.164: "+" and at most 15 digits
 
 
@@ -115,11 +117,19 @@ class PartyNumber(models.Model):
 # --------------------------------------------------------------------------- no-contact orders
 
 
+def in_force_q(day: dt.date, prefix: str = "") -> Q:
+    """The one rule "a court order is in force on ``day``": not ended by staff, started on or before the
+    day, and open-ended or ending on or after it. ``day`` is the facility's local day
+    (``facilities.times.local_day``); ``prefix`` reaches the order from another model (``"order__"``)."""
+    return Q(**{f"{prefix}ended_at__isnull": True, f"{prefix}starts_on__lte": day}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": day})
+    )
+
+
 class NoContactOrderQuerySet(models.QuerySet):
-    def active_on(self, day: dt.date):
-        return self.filter(ended_at__isnull=True, starts_on__lte=day).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-        )
+    def in_force(self, day: dt.date):
+        """The orders in force on ``day`` (the facility's local day)."""
+        return self.filter(in_force_q(day))
 
 
 class NoContactOrder(models.Model):
@@ -174,8 +184,9 @@ class NoContactOrder(models.Model):
             raise ValidationError({"ends_on": "The order cannot end before it starts."})
 
     def is_active(self, day: dt.date | None = None) -> bool:
-        day = day or timezone.localdate()
-        return self.ended_at is None and self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+        """In force on ``day`` (default: today at the facility that entered it); one query."""
+        day = day or local_day(self.facility)
+        return NoContactOrder.objects.in_force(day).filter(pk=self.pk).exists()
 
 
 class ProtectedNumber(models.Model):
@@ -199,8 +210,9 @@ class BlockedNumberQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(ended_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
 
-    def applying_to(self, facility_id: int):
-        return self.filter(Q(system_wide=True) | Q(facility_id=facility_id))
+    def applying_to(self, *facility_ids: int):
+        """Blocks that apply at any of ``facility_ids``: entered there, or system-wide."""
+        return self.filter(Q(system_wide=True) | Q(facility_id__in=facility_ids))
 
 
 class BlockedNumber(models.Model):
@@ -299,6 +311,10 @@ class PhoneListEntry(models.Model):
         KIOSK = "kiosk", "Kiosk request"
 
     OPEN_STATUSES = (Status.PENDING, Status.LIVE, Status.SUSPENDED)
+    # The entries that hold a place on the list: they count against its size (attorneys apart where the policy
+    # says so, ``list_counted_q``), a contact's changed number may replace them, and another inmate's copy of
+    # the number makes it shared.
+    LISTED_STATUSES = (Status.PENDING, Status.LIVE)
 
     ALLOWED = {
         Status.PENDING: {Status.LIVE, Status.DENIED, Status.REMOVED},

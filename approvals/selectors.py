@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from facilities.models import CustodyEvent
 from facilities.scoping import facility_ids_for_user, scope_for_user
+from facilities.times import local_day
 
 from .models import (
     BlockedNumber,
@@ -23,12 +23,13 @@ from .models import (
     PartyNumber,
     PhoneListEntry,
     ProtectedNumber,
+    in_force_q,
 )
 
 TRANSFER_REASON = "transferred"  # the transition reason of entries a transfer sent to the receiving queue
 
-NO_CONTACT_ORDER = "no_contact_order"
-BLOCKED_NUMBER = "blocked_number"
+NO_CONTACT_ORDER = EntryFinding.Kind.NO_CONTACT_ORDER.value
+BLOCKED_NUMBER = EntryFinding.Kind.BLOCKED_NUMBER.value
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,10 @@ def call_screening(*, inmate, number: str) -> CallScreening:
         .first()
     )
     codes: list[str] = []
-    order_rows = list(
-        ProtectedNumber.objects.filter(number=number, order__inmate_id=inmate.pk, order__ended_at__isnull=True)
-        .values_list("order__starts_on", "order__ends_on", "order__inmate__facility__timezone")
-    )
-    for starts_on, ends_on, tz_name in order_rows:
-        today = now.astimezone(zoneinfo.ZoneInfo(tz_name)).date()
-        if starts_on <= today and (ends_on is None or ends_on >= today):
-            codes.append(NO_CONTACT_ORDER)
-            break
+    today = local_day(inmate.facility, now)
+    if ProtectedNumber.objects.filter(in_force_q(today, prefix="order__"), number=number,
+                                      order__inmate_id=inmate.pk).exists():
+        codes.append(NO_CONTACT_ORDER)
     if BlockedNumber.objects.active(now).applying_to(inmate.facility_id).filter(number=number).exists():
         codes.append(BLOCKED_NUMBER)
     legal = bool(entry is not None and entry.legal and entry.legal_verified_at is not None)
@@ -120,10 +116,20 @@ def queue_page(*, entries: QuerySet[PhoneListEntry], number, per_page: int, know
     return paginator.get_page(number)
 
 
+def review_overdue_before(*, review_target_days: int, now: dt.datetime | None = None) -> dt.datetime:
+    """An entry waiting for review since before this moment is overdue (past the facility's review target)."""
+    return (now or timezone.now()) - dt.timedelta(days=review_target_days)
+
+
+def is_review_overdue(entry: PhoneListEntry, *, overdue_before: dt.datetime) -> bool:
+    """Whether ``entry`` is overdue, given ``review_overdue_before``: pending, and waiting since before it."""
+    return entry.status == PhoneListEntry.Status.PENDING and entry.created_at < overdue_before
+
+
 def queue_counts(*, facility, review_target_days: int) -> dict[str, int]:
     """The queue's counts in one aggregate, read from the queue's partial index alone (it includes
     every column counted), so the cost is one index pass over the open entries of the facility."""
-    overdue_before = timezone.now() - dt.timedelta(days=review_target_days)
+    overdue_before = review_overdue_before(review_target_days=review_target_days)
     pending = Q(status=PhoneListEntry.Status.PENDING)
     return PhoneListEntry.objects.filter(facility=facility, status__in=[
         PhoneListEntry.Status.PENDING, PhoneListEntry.Status.SUSPENDED]).aggregate(
@@ -181,14 +187,21 @@ def transfer_review_notice(*, inmate) -> TransferNotice | None:
 
 def replaceable_entries(*, inmate) -> QuerySet[PhoneListEntry]:
     """The entries a contact's changed number may replace: live, or waiting for review."""
-    return PhoneListEntry.objects.filter(
-        inmate=inmate, status__in=[PhoneListEntry.Status.LIVE, PhoneListEntry.Status.PENDING]
-    ).order_by("contact_name", "id")
+    return PhoneListEntry.objects.filter(inmate=inmate, status__in=PhoneListEntry.LISTED_STATUSES).order_by(
+        "contact_name", "id")
 
 
 def list_size_used(entries: list[PhoneListEntry], *, policy) -> int:
-    counted = (PhoneListEntry.Status.PENDING, PhoneListEntry.Status.LIVE)
-    return sum(1 for e in entries if e.status in counted and not (e.legal and policy.legal_counted_separately))
+    """How many of ``entries`` (an inmate's list, already read) count against its size: ``list_counted_q``."""
+    return sum(1 for e in entries if e.status in PhoneListEntry.LISTED_STATUSES
+               and not (e.legal and policy.legal_counted_separately))
+
+
+def list_counted_q(*, legal_apart: bool) -> Q:
+    """The entries counted against the list's size: live or waiting for review; attorneys' numbers
+    left out when the policy counts them apart (``legal_counted_separately``)."""
+    counted = Q(status__in=PhoneListEntry.LISTED_STATUSES)
+    return counted & Q(legal=False) if legal_apart else counted
 
 
 def live_numbers(*, inmate) -> QuerySet[PhoneListEntry]:

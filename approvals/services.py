@@ -36,6 +36,7 @@ from .models import (
 )
 from .numbers import NumberNotCallable, display_number, normalize_number
 from .screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
+from .screening.catalogue import deny_reason_for
 from .selectors import TRANSFER_REASON
 
 Status = PhoneListEntry.Status
@@ -144,13 +145,6 @@ def _store_findings(entry: PhoneListEntry, findings: list[ScreenFinding]) -> tup
     return new, cleared
 
 
-_AUTO_DENY_REASON = {
-    EntryFinding.Kind.NO_CONTACT_ORDER: DecisionReason.NO_CONTACT_ORDER,
-    EntryFinding.Kind.BLOCKED_NUMBER: DecisionReason.BLOCKED_NUMBER,
-    EntryFinding.Kind.LIST_FULL: DecisionReason.LIST_FULL,
-}
-
-
 def _lock_inmate(inmate: Inmate) -> Inmate:
     return Inmate.objects.select_for_update().select_related("facility").get(pk=inmate.pk)
 
@@ -224,7 +218,7 @@ def entry_add(
     blocks = [f for f in findings if f.severity == BLOCK]
     if blocks:
         first = blocks[0]
-        reason = _AUTO_DENY_REASON.get(first.kind, DecisionReason.OTHER)
+        reason = deny_reason_for(first.kind)
         _transition(entry, Status.DENIED, actor="screening", reason=reason, note=first.message, decided=True)
     elif not entry.has_review and not legal and not policy.staff_review:
         _transition(entry, Status.LIVE, actor="screening", reason="clean", note="Self-managed list: clean number.")
@@ -252,7 +246,7 @@ def entry_add(
     return entry
 
 
-REPLACEABLE = (Status.LIVE, Status.PENDING)
+REPLACEABLE = PhoneListEntry.LISTED_STATUSES  # what replaceable_entries offers
 
 
 def _replaced_entry(*, inmate: Inmate, replaces, number: str, source: str) -> PhoneListEntry | None:

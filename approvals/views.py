@@ -14,6 +14,7 @@ from facilities.decorators import facility_view
 from facilities.models import CallingPolicy, Inmate
 from facilities.pages import facility_context
 from facilities.scoping import READ_ROLES, STAFF_ROLES, get_object_for_user
+from facilities.times import local_day
 
 from . import selectors, services
 from .filters import QueueFilter
@@ -79,9 +80,9 @@ def queue(request, facility):
     query = request.GET.copy()
     query.pop("page", None)
     querystring = query.urlencode()
-    overdue_before = timezone.now() - dt.timedelta(days=policy.review_target_days)
+    overdue_before = selectors.review_overdue_before(review_target_days=policy.review_target_days)
     for entry in page:
-        entry.overdue = entry.status == PhoneListEntry.Status.PENDING and entry.created_at < overdue_before
+        entry.overdue = selectors.is_review_overdue(entry, overdue_before=overdue_before)
     return render(request, "approvals/queue.html", facility_context(
         request, facility, filter=filterset, page=page, querystring=querystring, counts=counts, policy=policy,
     ))
@@ -199,11 +200,11 @@ def order_list(request, facility):
             return redirect("approvals-order", code=facility.code, pk=order.pk)
     qs = selectors.orders_for(user=request.user, facility=facility)
     state = request.GET.get("state", "active")
-    today = timezone.localdate()
+    today = local_day(facility)
     if state == "active":
-        qs = qs.active_on(today)
+        qs = qs.in_force(today)
     elif state == "ended":
-        qs = qs.exclude(pk__in=NoContactOrder.objects.active_on(today).values("pk"))
+        qs = qs.exclude(pk__in=NoContactOrder.objects.in_force(today).values("pk"))
     q = _search_text(request)
     if q:
         qs = qs.filter(inmate__register_number__istartswith=q) | qs.filter(order_number__istartswith=q)
@@ -248,7 +249,7 @@ def order_detail(request, facility, pk: int):
     status = 400 if request.method == "POST" else 200
     return render(request, "approvals/order_detail.html", facility_context(
         request, facility, order=order, numbers=numbers, change_form=change_form, end_form=end_form,
-        history=history, active=order.is_active(),
+        history=history, active=order.is_active(local_day(facility)),
     ), status=status)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.numbers import normalize_number
+from approvals.screening import catalogue
 from audit.services import actor_label_for, actor_user, audit_record
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
@@ -78,8 +79,8 @@ def emergency_number_screen(*, inmate: Inmate, number: str, facility_id: int | N
     return [_finding_dict(f) for f in findings or []]
 
 
-APPROVAL_BLOCKERS = {"no_contact_order", "blocked_number"}
-MESSAGE_BLOCKERS = {"no_contact_order"}
+APPROVAL_BLOCKERS = catalogue.EMERGENCY_APPROVAL_BLOCKING
+MESSAGE_BLOCKERS = catalogue.EMERGENCY_MESSAGE_BLOCKING
 
 
 def _blockers(findings: list[dict[str, str]], codes: set[str]) -> list[dict[str, str]]:

@@ -64,3 +64,9 @@ def iso_local(value: dt.datetime | None, where=None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value, zone_of(where)).isoformat(timespec="seconds")
+
+
+def local_day(where=None, at: dt.datetime | None = None) -> dt.date:
+    """The calendar day it is (``at``, default now) in ``where``'s zone (a Facility, an IANA name, a tzinfo,
+    or None for the active zone): the day court orders and other dated rules are in force on."""
+    return timezone.localtime(at or timezone.now(), zone_of(where)).date()
