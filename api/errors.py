@@ -1,4 +1,8 @@
-"""Every API error is a JSON body ``{code, message}`` (plus ``fields`` for invalid input)."""
+"""Every API error is a JSON body ``{code, message}`` (plus ``fields`` for invalid input).
+
+A refusal of the domain (``core.errors.DomainError`` and its subclasses, raised by services or by the API's
+look-ups) is answered here, once, with its own ``code``, ``message`` and ``status``: views do not catch them.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-
-class ApiError(exceptions.APIException):
-    """Raise with a stable ``code`` and a human ``message``."""
-
-    def __init__(self, code: str, message: str, *, status_code: int = 400, extra: dict | None = None):
-        super().__init__(detail=message, code=code)
-        self.code = code
-        self.message = message
-        self.status_code = status_code
-        self.extra = extra or {}
+from core.errors import DomainError
 
 
 _CODES = {
@@ -43,8 +38,8 @@ def _flatten(detail) -> dict:
 
 def exception_handler(exc, context):
     set_rollback()
-    if isinstance(exc, ApiError):
-        return Response({"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DomainError):
+        return Response({"code": exc.code, "message": exc.message}, status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response({"code": "request_too_large", "message": "The request body is too large."},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core.errors import DomainError
 from facilities.models import Facility, Inmate
 
-from .errors import ApiError
 from .models import PlatformClient
 
 
@@ -23,20 +23,20 @@ def facility_for_client(client: PlatformClient, code: str) -> Facility:
     for facility in client.facilities.all():
         if facility.code == code and facility.active:
             return facility
-    raise ApiError("unknown_facility", f"No facility “{code}” is available to this client.", status_code=404)
+    raise DomainError(code="unknown_facility", message=f"No facility “{code}” is available to this client.", status=404)
 
 
 def inmate_for_client(
     client: PlatformClient, facility: Facility, register_number: str, *, lock: bool = False
 ) -> Inmate:
     if "\x00" in register_number:  # no register number holds one, and PostgreSQL refuses it in a query
-        raise ApiError("unknown_inmate", f"No inmate {register_number!r} at {facility.code}.", status_code=404)
+        raise DomainError(code="unknown_inmate", message=f"No inmate {register_number!r} at {facility.code}.", status=404)
     qs: QuerySet[Inmate] = Inmate.objects.filter(facility=facility, register_number=register_number)
     if lock:
         qs = qs.select_for_update()
     inmate = qs.select_related("facility").first()
     if inmate is None:
-        raise ApiError(
-            "unknown_inmate", f"No inmate {register_number} at {facility.code}.", status_code=404
+        raise DomainError(
+            code="unknown_inmate", message=f"No inmate {register_number} at {facility.code}.", status=404
         )
     return inmate

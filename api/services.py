@@ -7,18 +7,14 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from audit.services import audit_record
+from core.errors import DomainError
 from facilities.models import Facility
 
 from .models import PlatformClient
 
 
-class PlatformClientError(Exception):
+class PlatformClientError(DomainError):
     """A platform client that cannot be created as asked; ``message`` is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @transaction.atomic
@@ -27,17 +23,17 @@ def platform_client_create(*, name: str, facility_codes: Iterable[str], actor) -
     name = (name or "").strip()
     codes = sorted({code.strip() for code in facility_codes if code and code.strip()})
     if not name:
-        raise PlatformClientError("invalid_input", "Give the client a name.")
+        raise PlatformClientError(code="invalid_input", message="Give the client a name.")
     if len(name) > PlatformClient._meta.get_field("name").max_length:
-        raise PlatformClientError("invalid_input", "A client's name holds at most 100 characters.")
+        raise PlatformClientError(code="invalid_input", message="A client's name holds at most 100 characters.")
     if not codes:
-        raise PlatformClientError("invalid_input", "Give at least one facility code.")
+        raise PlatformClientError(code="invalid_input", message="Give at least one facility code.")
     if PlatformClient.objects.filter(name=name).exists():
-        raise PlatformClientError("duplicate_name", f"A platform client named {name!r} already exists.")
+        raise PlatformClientError(code="duplicate_name", message=f"A platform client named {name!r} already exists.")
     found = list(Facility.objects.filter(code__in=codes))
     missing = sorted(set(codes) - {f.code for f in found})
     if missing:
-        raise PlatformClientError("unknown_facility", f"Unknown facility code(s): {', '.join(missing)}")
+        raise PlatformClientError(code="unknown_facility", message=f"Unknown facility code(s): {', '.join(missing)}")
     client = PlatformClient(name=name)
     token = client.set_new_token()
     client.save()

@@ -7,9 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from facilities import services
-from facilities.services import RosterError
 
-from .errors import ApiError
 from .scoping import facility_for_client, inmate_for_client
 from .serializers import BookingSerializer, InmateSerializer, ReleaseSerializer, TransferSerializer, error_responses
 
@@ -29,10 +27,6 @@ def _validated(serializer_class, request):
     return serializer.validated_data
 
 
-def _roster_error(exc: RosterError) -> ApiError:
-    return ApiError(exc.code, exc.message, status_code=exc.status)
-
-
 class BookView(APIView):
     @extend_schema(request=BookingSerializer, responses={201: InmateSerializer, **BOOK_ERRORS}, tags=["roster"],
                    summary="Book an inmate in (or re-admit a released one)",
@@ -42,10 +36,7 @@ class BookView(APIView):
     def post(self, request):
         data = _validated(BookingSerializer, request)
         facility = facility_for_client(request.auth, data.pop("facility"))
-        try:
-            inmate = services.inmate_book(facility=facility, actor=request.auth, **data)
-        except RosterError as exc:
-            raise _roster_error(exc) from None
+        inmate = services.inmate_book(facility=facility, actor=request.auth, **data)
         return Response(InmateSerializer(inmate).data, status=status.HTTP_201_CREATED)
 
 
@@ -61,13 +52,10 @@ class TransferView(APIView):
         to_facility = facility_for_client(request.auth, data["to_facility"]) if data["to_facility"] else None
         with transaction.atomic():
             inmate = inmate_for_client(request.auth, facility, data["register_number"])
-            try:
-                inmate = services.inmate_transfer(
-                    inmate=inmate, to_facility=to_facility, transferred_on=data["transferred_on"],
-                    housing_unit=data["housing_unit"], reason=data["reason"], actor=request.auth,
-                )
-            except RosterError as exc:
-                raise _roster_error(exc) from None
+            inmate = services.inmate_transfer(
+                inmate=inmate, to_facility=to_facility, transferred_on=data["transferred_on"],
+                housing_unit=data["housing_unit"], reason=data["reason"], actor=request.auth,
+            )
         return Response(InmateSerializer(inmate).data)
 
 
@@ -79,10 +67,7 @@ class ReleaseView(APIView):
         data = _validated(ReleaseSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
         inmate = inmate_for_client(request.auth, facility, data["register_number"])
-        try:
-            inmate = services.inmate_release(
-                inmate=inmate, released_on=data["released_on"], reason=data["reason"], actor=request.auth
-            )
-        except RosterError as exc:
-            raise _roster_error(exc) from None
+        inmate = services.inmate_release(
+            inmate=inmate, released_on=data["released_on"], reason=data["reason"], actor=request.auth
+        )
         return Response(InmateSerializer(inmate).data)

@@ -7,7 +7,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.errors import ApiError
 from api.scoping import facility_for_client, inmate_for_client
 from api.serializers import error_responses
 
@@ -84,10 +83,7 @@ class ListRequestView(APIView):
         data = dict(serializer.validated_data)
         facility = facility_for_client(request.auth, data.pop("facility"))
         inmate = inmate_for_client(request.auth, facility, data.pop("register_number"))
-        try:
-            entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.KIOSK, actor=request.auth, **data)
-        except services.EntryError as exc:
-            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+        entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.KIOSK, actor=request.auth, **data)
         entry = PhoneListEntry.objects.select_related("facility", "inmate").get(pk=entry.pk)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

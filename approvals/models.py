@@ -15,18 +15,11 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.errors import IllegalTransition
+
 from facilities.times import local_day
 
 NUMBER_LENGTH = 20  # E.164: "+" and at most 15 digits
-
-
-class TransitionError(Exception):
-    """An illegal change of state; ``message`` says why in plain words."""
-
-    def __init__(self, message: str, *, code: str = "illegal_transition"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --------------------------------------------------------------------------- court cases
@@ -400,8 +393,8 @@ class PhoneListEntry(models.Model):
 
     def check_transition(self, status: str) -> None:
         if status == self.status or not self.can_become(status):
-            raise TransitionError(
-                f"A {self.get_status_display().lower()} entry cannot become "
+            raise IllegalTransition(
+                message=f"A {self.get_status_display().lower()} entry cannot become "
                 f"{self.Status(status).label.lower()}."
             )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
+from core.errors import DomainError
+
 DEFAULT_REGION = "US"
 
 _NOT_CALLABLE = {
@@ -14,32 +16,29 @@ _NOT_CALLABLE = {
 }
 
 
-class NumberNotCallable(ValueError):
-    """``code`` is one of ``invalid_number``, ``toll_free``, ``premium_rate``."""
+class NumberNotCallable(DomainError, ValueError):
+    """``code`` is one of ``invalid_number``, ``toll_free``, ``premium_rate`` (400)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    default_code = "invalid_number"
 
 
 def normalize_number(raw: str, *, region: str = DEFAULT_REGION) -> str:
     """The number in E.164 form, or ``NumberNotCallable`` with a clear message."""
     text = (raw or "").strip()
     if not text:
-        raise NumberNotCallable("invalid_number", "Enter a telephone number.")
+        raise NumberNotCallable(code="invalid_number", message="Enter a telephone number.")
     if len(text) > 40:
-        raise NumberNotCallable("invalid_number", "That is too long to be a telephone number.")
+        raise NumberNotCallable(code="invalid_number", message="That is too long to be a telephone number.")
     try:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:
-        raise NumberNotCallable("invalid_number", f"“{text}” is not a telephone number.") from None
+        raise NumberNotCallable(code="invalid_number", message=f"“{text}” is not a telephone number.") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise NumberNotCallable("invalid_number", f"“{text}” is not a valid telephone number.")
+        raise NumberNotCallable(code="invalid_number", message=f"“{text}” is not a valid telephone number.")
     kind = phonenumbers.number_type(parsed)
     if kind in _NOT_CALLABLE:
         code, message = _NOT_CALLABLE[kind]
-        raise NumberNotCallable(code, message)
+        raise NumberNotCallable(code=code, message=message)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

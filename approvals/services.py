@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record, audit_record_many
+from core.errors import AlreadyDecided, DomainError
 from core.tasks import enqueue_on_commit
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
@@ -32,7 +33,6 @@ from .models import (
     PhoneListEntry,
     ProtectedNumber,
     Relationship,
-    TransitionError,
 )
 from .numbers import NumberNotCallable, display_number, normalize_number
 from .screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
@@ -45,37 +45,25 @@ Status = PhoneListEntry.Status
 HISTORY_REASON_MAX = 100  # simple-history's change reason column; the full text stays on the record and in the audit
 
 
-class EntryError(Exception):
+class EntryError(DomainError):
     """A phone-list request or decision that cannot be made. ``code`` is stable (API), ``message`` plain."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.field = field
 
-
-class AlreadyDecided(EntryError):
-    """Another reviewer decided the entry first; ``entry`` carries who and when."""
-
-    def __init__(self, entry: PhoneListEntry):
-        who = entry.decided_by.get_full_name() or entry.decided_by.get_username() if entry.decided_by else "screening"
-        when = local_time_label(entry.decided_at or entry.status_changed_at, entry.facility)
-        super().__init__(
-            "already_decided",
-            f"This entry was already {entry.get_status_display().lower()} by {who} at {when}; nothing was changed.",
-            status=409,
-        )
-        self.entry = entry
-        self.decided_by_label = who
+def _already_decided(entry: PhoneListEntry) -> AlreadyDecided:
+    """Another reviewer decided the entry first: the refusal says who and when."""
+    who = entry.decided_by.get_full_name() or entry.decided_by.get_username() if entry.decided_by else "screening"
+    when = local_time_label(entry.decided_at or entry.status_changed_at, entry.facility)
+    return AlreadyDecided(
+        message=f"This entry was already {entry.get_status_display().lower()} by {who} at {when}; nothing was changed.",
+        record=entry,
+    )
 
 
 def _normalize(raw: str, *, field: str = "number") -> str:
     try:
         return normalize_number(raw)
     except NumberNotCallable as exc:
-        raise EntryError(exc.code, exc.message, field=field) from None
+        raise EntryError(code=exc.code, message=exc.message, field=field) from None
 
 
 def _normalize_many(raws: Iterable[str], *, field: str = "numbers") -> list[str]:
@@ -91,7 +79,7 @@ def _normalize_many(raws: Iterable[str], *, field: str = "numbers") -> list[str]
 def _require(value: str, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise EntryError("invalid_input", message, field=field)
+        raise EntryError(code="invalid_input", message=message, field=field)
     return value
 
 
@@ -177,22 +165,22 @@ def entry_add(
     number = _normalize(number)
     contact_name = _require(contact_name, "contact_name", "Enter the contact's name.")
     if relationship not in Relationship.values:
-        raise EntryError("invalid_input", "Choose the contact's relationship from the list.", field="relationship")
+        raise EntryError(code="invalid_input", message="Choose the contact's relationship from the list.", field="relationship")
     if source not in PhoneListEntry.Source.values:
-        raise EntryError("invalid_input", "Unknown source.", field="source")
+        raise EntryError(code="invalid_input", message="Unknown source.", field="source")
     legal = bool(legal) or relationship == Relationship.ATTORNEY
     bar_number, bar_state = (bar_number or "").strip(), (bar_state or "").strip().upper()
     if legal:
         _require(bar_number, "bar_number", "An attorney's number needs the bar number.")
         if len(bar_state) != 2 or not bar_state.isalpha():
-            raise EntryError("invalid_input", "Give the bar's state as two letters, e.g. TX.", field="bar_state")
+            raise EntryError(code="invalid_input", message="Give the bar's state as two letters, e.g. TX.", field="bar_state")
     inmate = _lock_inmate(inmate)  # serialises list-size checks for this inmate
     if not inmate.in_custody:
-        raise EntryError("not_in_custody", f"{inmate.register_number} is not in custody.", status=409)
+        raise EntryError(code="not_in_custody", message=f"{inmate.register_number} is not in custody.", status=409)
     old = _replaced_entry(inmate=inmate, replaces=replaces, number=number, source=source)
     if PhoneListEntry.objects.filter(inmate=inmate, number=number, status__in=PhoneListEntry.OPEN_STATUSES).exists():
         raise EntryError(
-            "already_on_list", f"{display_number(number)} is already on this inmate's list.", status=409,
+            code="already_on_list", message=f"{display_number(number)} is already on this inmate's list.", status=409,
             field="number",
         )
     policy = CallingPolicy.objects.select_related("facility").get(facility_id=inmate.facility_id)
@@ -210,7 +198,7 @@ def entry_add(
         with transaction.atomic():
             entry.save()
     except IntegrityError:
-        raise EntryError("already_on_list", f"{display_number(number)} is already on this inmate's list.",
+        raise EntryError(code="already_on_list", message=f"{display_number(number)} is already on this inmate's list.",
                          status=409, field="number") from None
     EntryTransition.objects.create(entry=entry, from_status="", to_status=Status.PENDING, at=now, actor=actor_user(actor),
                                    actor_label=actor_label_for(actor)[:150], reason="requested", note=source)
@@ -255,20 +243,20 @@ def _replaced_entry(*, inmate: Inmate, replaces, number: str, source: str) -> Ph
     if replaces in (None, ""):
         return None
     if source != PhoneListEntry.Source.STAFF:
-        raise EntryError("invalid_input", "Only staff record a contact's changed number.", field="replaces")
+        raise EntryError(code="invalid_input", message="Only staff record a contact's changed number.", field="replaces")
     try:
         pk = replaces.pk if isinstance(replaces, PhoneListEntry) else int(replaces)
     except (TypeError, ValueError):
-        raise EntryError("invalid_input", "Choose one of this inmate's numbers to replace.",
+        raise EntryError(code="invalid_input", message="Choose one of this inmate's numbers to replace.",
                          field="replaces") from None
     old = PhoneListEntry.objects.select_for_update().filter(pk=pk, inmate=inmate).first()
     if old is None:
-        raise EntryError("invalid_input", "Choose one of this inmate's numbers to replace.", field="replaces")
+        raise EntryError(code="invalid_input", message="Choose one of this inmate's numbers to replace.", field="replaces")
     if old.status not in REPLACEABLE:
-        raise EntryError("not_replaceable", f"A {old.get_status_display().lower()} number cannot be replaced; "
+        raise EntryError(code="not_replaceable", message=f"A {old.get_status_display().lower()} number cannot be replaced; "
                          "only a live number or one waiting for review.", status=409, field="replaces")
     if old.number == number:
-        raise EntryError("same_number", f"{display_number(number)} is the number already on the list.",
+        raise EntryError(code="same_number", message=f"{display_number(number)} is the number already on the list.",
                          field="number")
     return old
 
@@ -293,8 +281,8 @@ def entry_approve(*, entry: PhoneListEntry, actor, note: str = "", legal_verifie
     new = _screen_at_decision(entry=entry)
     if new:
         raise EntryError(
-            "screening_changed",
-            "Screening found something new since this number was shown: "
+            code="screening_changed",
+            message="Screening found something new since this number was shown: "
             + " ".join(f.message for f in new) + " Read the findings and decide again; nothing was approved.",
             status=409,
         )
@@ -345,22 +333,22 @@ def _screen_at_decision(*, entry: PhoneListEntry) -> list[EntryFinding]:
 def _approve(*, entry: PhoneListEntry, actor, note: str, legal_verified: bool) -> PhoneListEntry:
     entry = _lock_entry(entry)
     if entry.status != Status.PENDING:
-        raise AlreadyDecided(entry)
+        raise _already_decided(entry)
     note = (note or "").strip()
     if entry.has_block:
-        raise EntryError("has_block", "This number has a block finding and cannot be approved.", status=409)
+        raise EntryError(code="has_block", message="This number has a block finding and cannot be approved.", status=409)
     if entry.has_review:
         if not (roles_at(actor, entry.facility_id) & WARDEN_ROLES):
             raise EntryError(
-                "warden_required", "Screening flagged this number: only a warden may approve it.", status=403
+                code="warden_required", message="Screening flagged this number: only a warden may approve it.", status=403
             )
         if not note:
-            raise EntryError("note_required", "Approving a flagged number needs a note.", field="note")
+            raise EntryError(code="note_required", message="Approving a flagged number needs a note.", field="note")
     if entry.legal and entry.legal_verified_at is None:
         if not legal_verified:
             raise EntryError(
-                "legal_not_verified",
-                f"Confirm that you verified bar number {entry.bar_number} ({entry.bar_state}) before approving.",
+                code="legal_not_verified",
+                message=f"Confirm that you verified bar number {entry.bar_number} ({entry.bar_state}) before approving.",
                 field="legal_verified",
             )
         entry.legal_verified_at = timezone.now()
@@ -376,12 +364,12 @@ def _approve(*, entry: PhoneListEntry, actor, note: str, legal_verified: bool) -
 def entry_deny(*, entry: PhoneListEntry, actor, reason: str, note: str = "") -> PhoneListEntry:
     entry = _lock_entry(entry)
     if entry.status not in (Status.PENDING, Status.SUSPENDED):
-        raise AlreadyDecided(entry)
+        raise _already_decided(entry)
     note = (note or "").strip()
     if reason not in DecisionReason.values or reason == DecisionReason.APPROVED:
-        raise EntryError("invalid_reason", "Choose a reason for the denial from the list.", field="reason")
+        raise EntryError(code="invalid_reason", message="Choose a reason for the denial from the list.", field="reason")
     if reason == DecisionReason.OTHER and not note:
-        raise EntryError("note_required", "“Other” needs a note saying why.", field="note")
+        raise EntryError(code="note_required", message="“Other” needs a note saying why.", field="note")
     _transition(entry, Status.DENIED, actor=actor, reason=reason, note=note, decided=True)
     entry.save()
     audit_record(action="phone_entry_denied", actor=actor, facility=entry.facility, target=entry,
@@ -393,10 +381,7 @@ def entry_deny(*, entry: PhoneListEntry, actor, reason: str, note: str = "") -> 
 def entry_remove(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
     entry = _lock_entry(entry)
     note = _require(note, "note", "Say why the number is removed.")
-    try:
-        _transition(entry, Status.REMOVED, actor=actor, reason="removed", note=note)
-    except TransitionError as exc:
-        raise EntryError("illegal_transition", exc.message, status=409) from None
+    _transition(entry, Status.REMOVED, actor=actor, reason="removed", note=note)  # IllegalTransition: 409
     entry.save()
     audit_record(action="phone_entry_removed", actor=actor, facility=entry.facility, target=entry, reason=note,
                  data={"number": entry.number})
@@ -408,7 +393,7 @@ def entry_suspend(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
     entry = _lock_entry(entry)
     note = _require(note, "note", "Say why the number is suspended.")
     if entry.status != Status.LIVE:
-        raise EntryError("illegal_transition", f"Only a live number can be suspended; this one is "
+        raise EntryError(code="illegal_transition", message=f"Only a live number can be suspended; this one is "
                          f"{entry.get_status_display().lower()}.", status=409)
     _transition(entry, Status.SUSPENDED, actor=actor, reason="suspended", note=note)
     entry.save()
@@ -560,7 +545,7 @@ def case_create(*, facility: Facility, case_number: str, court: str, description
         created_by=actor_user(actor),
     )
     if CourtCase.objects.filter(court__iexact=case.court, case_number__iexact=case.case_number).exists():
-        raise EntryError("duplicate_case", f"Case {case.case_number} of {case.court} is already recorded.",
+        raise EntryError(code="duplicate_case", message=f"Case {case.case_number} of {case.court} is already recorded.",
                          status=409, field="case_number")
     case.save()
     audit_record(action="court_case_created", actor=actor, facility=facility, target=case)
@@ -572,11 +557,11 @@ def party_add(
     *, case: CourtCase, role: str, name: str, numbers: Iterable[str] = (), inmate: Inmate | None = None, actor
 ) -> CaseParty:
     if role not in CaseParty.Role.values:
-        raise EntryError("invalid_input", "Choose the party's role.", field="role")
+        raise EntryError(code="invalid_input", message="Choose the party's role.", field="role")
     name = _require(name, "name", "Enter the party's name.")
     numbers = _normalize_many(numbers)
     if inmate is not None and CaseParty.objects.filter(case=case, inmate=inmate, removed_at__isnull=True).exists():
-        raise EntryError("duplicate_party", f"{inmate} is already a party to this case.", status=409, field="inmate")
+        raise EntryError(code="duplicate_party", message=f"{inmate} is already a party to this case.", status=409, field="inmate")
     party = CaseParty.objects.create(case=case, role=role, name=name, inmate=inmate, created_by=actor_user(actor))
     PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in numbers)
     audit_record(action="case_party_added", actor=actor, facility=case.facility, target=party,
@@ -590,7 +575,7 @@ def party_add(
 def party_update_numbers(*, party: CaseParty, numbers: Iterable[str], actor, reason: str = "") -> CaseParty:
     party = CaseParty.objects.select_for_update().select_related("case__facility").get(pk=party.pk)
     if party.removed_at is not None:
-        raise EntryError("party_removed", "This party was removed from the case.", status=409)
+        raise EntryError(code="party_removed", message="This party was removed from the case.", status=409)
     new = _normalize_many(numbers)
     old = set(party.numbers.values_list("number", flat=True))
     party.numbers.exclude(number__in=new).delete()
@@ -608,7 +593,7 @@ def party_remove(*, party: CaseParty, actor, reason: str) -> CaseParty:
     party = CaseParty.objects.select_for_update().select_related("case__facility").get(pk=party.pk)
     reason = _require(reason, "reason", "Say why the party is removed.")
     if party.removed_at is not None:
-        raise EntryError("party_removed", "This party was already removed.", status=409)
+        raise EntryError(code="party_removed", message="This party was already removed.", status=409)
     party.removed_at, party.removed_by, party.removed_reason = timezone.now(), actor_user(actor), reason
     party._change_reason = reason[:HISTORY_REASON_MAX]
     party.save()
@@ -636,10 +621,10 @@ def order_create(
     actor,
 ) -> NoContactOrder:
     if inmate.facility_id != facility.pk:
-        raise EntryError("invalid_input", "The restrained inmate is not held at this facility.", field="inmate")
+        raise EntryError(code="invalid_input", message="The restrained inmate is not held at this facility.", field="inmate")
     numbers = _normalize_many(numbers)
     if not numbers:
-        raise EntryError("invalid_input", "Give at least one number of the protected person.", field="numbers")
+        raise EntryError(code="invalid_input", message="Give at least one number of the protected person.", field="numbers")
     order = NoContactOrder(
         facility=facility, inmate=inmate,
         protected_name=_require(protected_name, "protected_name", "Enter the protected person's name."),
@@ -653,7 +638,7 @@ def order_create(
         order.full_clean(exclude=["facility", "inmate", "case", "created_by"])
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
-        raise EntryError("invalid_input", messages[0], field=field) from None
+        raise EntryError(code="invalid_input", message=messages[0], field=field) from None
     order.save()
     ProtectedNumber.objects.bulk_create(ProtectedNumber(order=order, number=n) for n in numbers)
     audit_record(action="no_contact_order_created", actor=actor, facility=facility, target=order,
@@ -668,19 +653,19 @@ def order_update(*, order: NoContactOrder, actor, reason: str, numbers: Iterable
     order = NoContactOrder.objects.select_for_update().select_related("facility").get(pk=order.pk)
     reason = _require(reason, "reason", "Say why the order changes.")
     if order.ended_at is not None:
-        raise EntryError("order_ended", "This order has ended and cannot be changed.", status=409)
+        raise EntryError(code="order_ended", message="This order has ended and cannot be changed.", status=409)
     old = set(order.numbers.values_list("number", flat=True))
     removed: set[str] = set()
     if numbers is not None:
         new = _normalize_many(numbers)
         if not new:
-            raise EntryError("invalid_input", "Give at least one number of the protected person.", field="numbers")
+            raise EntryError(code="invalid_input", message="Give at least one number of the protected person.", field="numbers")
         removed = old - set(new)
         order.numbers.filter(number__in=removed).delete()
         ProtectedNumber.objects.bulk_create(ProtectedNumber(order=order, number=n) for n in new if n not in old)
     if ends_on != "unchanged":
         if ends_on is not None and ends_on < order.starts_on:
-            raise EntryError("invalid_input", "The order cannot end before it starts.", field="ends_on")
+            raise EntryError(code="invalid_input", message="The order cannot end before it starts.", field="ends_on")
         order.ends_on = ends_on
     order._change_reason = reason[:HISTORY_REASON_MAX]
     order.save()
@@ -696,7 +681,7 @@ def order_end(*, order: NoContactOrder, actor, reason: str) -> NoContactOrder:
     order = NoContactOrder.objects.select_for_update().select_related("facility").get(pk=order.pk)
     reason = _require(reason, "reason", "Say why the order ends (the court's decision).")
     if order.ended_at is not None:
-        raise EntryError("order_ended", "This order has already ended.", status=409)
+        raise EntryError(code="order_ended", message="This order has already ended.", status=409)
     order.ended_at, order.ended_by, order.end_reason = timezone.now(), actor_user(actor), reason
     order._change_reason = reason[:HISTORY_REASON_MAX]
     order.save()
@@ -715,14 +700,14 @@ def block_create(
 ) -> BlockedNumber:
     number = _normalize(number)
     if reason not in BlockedNumber.Reason.values:
-        raise EntryError("invalid_input", "Choose the reason for the block.", field="reason")
+        raise EntryError(code="invalid_input", message="Choose the reason for the block.", field="reason")
     note = _require(note, "note", "A block always needs a note.")
     if system_wide and not (roles_at(actor, facility) & WARDEN_ROLES):
-        raise EntryError("warden_required", "Only a warden may block a number system-wide.", status=403,
+        raise EntryError(code="warden_required", message="Only a warden may block a number system-wide.", status=403,
                          field="system_wide")
     now = timezone.now()
     if ends_at is not None and ends_at <= now:
-        raise EntryError("invalid_input", "The end of the block must be in the future.", field="ends_at")
+        raise EntryError(code="invalid_input", message="The end of the block must be in the future.", field="ends_at")
     block = BlockedNumber.objects.create(
         facility=facility, number=number, system_wide=system_wide, reason=reason, note=note, starts_at=now,
         ends_at=ends_at, created_by=actor_user(actor),
@@ -738,13 +723,13 @@ def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") ->
     block = BlockedNumber.objects.select_for_update().select_related("facility").get(pk=block.pk)
     note = _require(note, "note", "Lifting a block needs a note.")
     if block.ended_at is not None:
-        raise EntryError("block_ended", "This block was already lifted.", status=409)
+        raise EntryError(code="block_ended", message="This block was already lifted.", status=409)
     if block.system_wide and not (roles_at(actor, block.facility) & WARDEN_ROLES):
-        raise EntryError("warden_required", "Only a warden may lift a system-wide block.", status=403)
+        raise EntryError(code="warden_required", message="Only a warden may lift a system-wide block.", status=403)
     paperwork = (paperwork or "").strip()
     if block.reason == BlockedNumber.Reason.VICTIM_REQUEST and not paperwork:
-        raise EntryError("paperwork_required",
-                         "A victim's block is lifted only on court or prosecutor paperwork: name it.",
+        raise EntryError(code="paperwork_required",
+                         message="A victim's block is lifted only on court or prosecutor paperwork: name it.",
                          field="paperwork")
     block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), actor_user(actor), note, paperwork
     block._change_reason = note[:HISTORY_REASON_MAX]

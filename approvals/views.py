@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.errors import AlreadyDecided, DomainError
 from facilities.decorators import facility_view
 from facilities.models import CallingPolicy, Inmate
 from facilities.pages import facility_context
@@ -32,12 +33,11 @@ from .forms import (
     split_numbers,
 )
 from .models import BlockedNumber, CaseParty, CourtCase, NoContactOrder, PhoneListEntry
-from .services import AlreadyDecided, EntryError
 
 PAGE_SIZE = 50
 
 
-def _error_to_form(form, exc: EntryError) -> None:
+def _error_to_form(form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
 
@@ -112,7 +112,7 @@ def entry_detail(request, facility, pk: int):
         except AlreadyDecided as exc:
             messages.error(request, exc.message)
             return redirect("approvals-entry", code=facility.code, pk=entry.pk)
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
             if exc.code == "screening_changed":  # the page shows the entry as screening left it
                 entry = _entry(request, facility, pk)
@@ -139,7 +139,7 @@ def entry_add(request, facility, inmate_pk: int):
         try:
             entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.STAFF, actor=request.user,
                                        **form.cleaned_data)
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
         else:
             messages.success(request, f"{entry.contact_name}'s number was added: {entry.get_status_display().lower()}.")
@@ -155,7 +155,7 @@ def _entry_note_action(request, facility, pk, *, action, title, button):
     if request.method == "POST" and form.is_valid():
         try:
             action(entry=entry, actor=request.user, note=form.cleaned_data["note"])
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
         else:
             messages.success(request, f"{title}: done.")
@@ -192,7 +192,7 @@ def order_list(request, facility):
                 starts_on=d["starts_on"], ends_on=d["ends_on"], document_reference=d["document_reference"],
                 case=d["case_number"], actor=request.user,
             )
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
         else:
             messages.success(request, f"Order {order.order_number} was recorded; the lists it touches are "
@@ -240,7 +240,7 @@ def order_detail(request, facility, pk: int):
                 services.order_end(order=order, actor=request.user, reason=end_form.cleaned_data["note"])
                 messages.success(request, "The order was ended; the affected numbers wait for review again.")
                 return redirect("approvals-order", code=facility.code, pk=order.pk)
-        except EntryError as exc:
+        except DomainError as exc:
             if exc.code == "order_ended":  # ended by someone else a moment ago
                 messages.error(request, exc.message)
                 return redirect("approvals-order", code=facility.code, pk=order.pk)
@@ -262,7 +262,7 @@ def case_list(request, facility):
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_create(facility=facility, actor=request.user, **form.cleaned_data)
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
         else:
             messages.success(request, f"Case {case.case_number} was recorded. Add its parties.")
@@ -307,7 +307,7 @@ def case_detail(request, facility, pk: int):
                     services.party_remove(party=party, reason=remove_form.cleaned_data["note"], actor=request.user)
                     messages.success(request, f"{party.name} was removed from the case.")
                     return redirect("approvals-case", code=facility.code, pk=case.pk)
-        except EntryError as exc:
+        except DomainError as exc:
             target = {"add_party": party_form, "party_numbers": numbers_form}.get(action, remove_form)
             _error_to_form(target, exc)
             messages.error(request, exc.message)
@@ -328,7 +328,7 @@ def block_list(request, facility):
     if request.method == "POST" and form.is_valid():
         try:
             block = services.block_create(facility=facility, actor=request.user, **form.cleaned_data)
-        except EntryError as exc:
+        except DomainError as exc:
             _error_to_form(form, exc)
         else:
             messages.success(request, f"{block.number} is blocked; the lists carrying it are being screened again.")
@@ -364,7 +364,7 @@ def block_detail(request, facility, pk: int):
         if form.is_valid():
             try:
                 services.block_end(block=block, actor=request.user, **form.cleaned_data)
-            except EntryError as exc:
+            except DomainError as exc:
                 if exc.code == "block_ended":  # lifted by someone else a moment ago
                     messages.error(request, exc.message)
                     return redirect("approvals-block", code=facility.code, pk=block.pk)

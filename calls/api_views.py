@@ -5,10 +5,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.errors import ApiError
 from api.scoping import client_facility_ids, facility_for_client
 from api.serializers import error_responses
-from approvals.numbers import NumberNotCallable, normalize_number
+from approvals.numbers import normalize_number
 
 from . import services
 from .models import REASONS
@@ -54,17 +53,11 @@ class AuthorizeView(APIView):
     def post(self, request):
         data = _validated(AuthorizeRequestSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
-        try:
-            number = normalize_number(data["dialed_number"])
-        except NumberNotCallable as exc:
-            raise ApiError(exc.code, exc.message) from None
-        try:
-            call = services.call_authorize(
-                facility=facility, register_number=data["register_number"].strip(), number=number,
-                dialed_number=data["dialed_number"], client=request.auth,
-            )
-        except services.CallError as exc:
-            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+        number = normalize_number(data["dialed_number"])  # NumberNotCallable: 400
+        call = services.call_authorize(
+            facility=facility, register_number=data["register_number"].strip(), number=number,
+            dialed_number=data["dialed_number"], client=request.auth,
+        )
         return Response({
             "decision": "allow" if call.allowed else "deny",
             "call_id": call.pk,
@@ -93,14 +86,11 @@ class CompleteView(APIView):
         # ASCII digits only: int() would also take "٣", "1_0" or " 7 " for calls 3, 10 and 7.
         pk = int(call_id) if call_id.isascii() and call_id.isdigit() else None
         if pk is None or pk <= 0 or pk > 2**63 - 1:
-            raise ApiError("unknown_call", f"No call {call_id} for this client.", status_code=404)
-        try:
-            result = services.call_complete(
-                call_id=pk, duration_seconds=data["duration_seconds"],
-                facility_ids=client_facility_ids(request.auth), client=request.auth,
-            )
-        except services.CallError as exc:
-            raise ApiError(exc.code, exc.message, status_code=exc.status) from None
+            raise services.CallError(code="unknown_call", message=f"No call {call_id} for this client.", status=404)
+        result = services.call_complete(
+            call_id=pk, duration_seconds=data["duration_seconds"],
+            facility_ids=client_facility_ids(request.auth), client=request.auth,
+        )
         return Response({"minutes_charged": result.minutes_charged, "minutes_remaining": result.minutes_remaining})
 
 

@@ -16,17 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.errors import IllegalTransition
+
 from . import decision
 from .decision import REASONS  # the reason codes of a denial live with the call decision
-
-
-class IllegalTransition(Exception):
-    """A change of state that the record refuses; ``message`` says why in plain words."""
-
-    def __init__(self, message: str, *, code: str = "illegal_transition"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --------------------------------------------------------------------------- kinds of call
@@ -134,11 +127,11 @@ class LedgerEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise IllegalTransition("The ledger is append-only: an entry cannot be changed.")
+            raise IllegalTransition(message="The ledger is append-only: an entry cannot be changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise IllegalTransition("The ledger is append-only: an entry cannot be deleted.")
+        raise IllegalTransition(message="The ledger is append-only: an entry cannot be deleted.")
 
 
 # --------------------------------------------------------------------------- restrictions
@@ -205,11 +198,11 @@ class PhoneRestriction(models.Model):
     def lift(self, *, by, reason: str, at: dt.datetime | None = None) -> None:
         at = at or timezone.now()
         if self.lifted_at is not None:
-            raise IllegalTransition("This restriction was already lifted.")
+            raise IllegalTransition(message="This restriction was already lifted.")
         if self.ends_at is not None and self.ends_at <= at:
-            raise IllegalTransition("This restriction has already ended.")
+            raise IllegalTransition(message="This restriction has already ended.")
         if not (reason or "").strip():
-            raise IllegalTransition("Give a reason for lifting the restriction.", code="reason_required")
+            raise IllegalTransition(message="Give a reason for lifting the restriction.", code="reason_required")
         self.lifted_at, self.lifted_by, self.lift_reason = at, by, reason.strip()
 
 
@@ -285,7 +278,7 @@ class Call(models.Model):
     def transition(self, to: str) -> None:
         if to not in self.ALLOWED[self.status]:
             raise IllegalTransition(
-                f"A call that is “{self.get_status_display().lower()}” cannot become “{self.Status(to).label.lower()}”."
+                message=f"A call that is “{self.get_status_display().lower()}” cannot become “{self.Status(to).label.lower()}”."
             )
         self.status = to
 

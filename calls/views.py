@@ -13,6 +13,7 @@ from django.utils import timezone
 from approvals.numbers import display_number
 from audit.services import audit_record
 from core.csv import csv_lines
+from core.errors import DomainError
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
 from facilities.pages import facility_context
@@ -22,7 +23,7 @@ from facilities.times import iso_local
 from . import selectors, services
 from .filters import CallFilter
 from .forms import ExtraMinutesForm, LiftForm, RestrictionForm
-from .models import Call, IllegalTransition, MonthlyReset, PhoneRestriction
+from .models import Call, MonthlyReset, PhoneRestriction
 
 PAGE_SIZE = 50
 RESET_ROLES = frozenset({Role.WARDEN, Role.AUDITOR})
@@ -158,7 +159,7 @@ def restriction_lift(request, facility, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.restriction_lift(restriction=restriction, reason=form.cleaned_data["reason"], actor=request.user)
-        except IllegalTransition as exc:
+        except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"The phone restriction of {inmate.register_number} was lifted.")

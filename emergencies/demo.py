@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.errors import DomainError
 from facilities.models import Facility, Inmate
 
 from . import services
@@ -69,7 +70,7 @@ def seed(*, stdout) -> None:
                     request=request.pk, actor=warden, delivered_by="Chaplain R. Ortiz",
                     delivered_at=now - dt.timedelta(hours=hours_ago - 1), note="The chaplain told him in person.",
                 )
-        except services.EmergencyError as exc:
+        except DomainError as exc:
             stdout.write(f"  emergency demo: request #{request.pk} left open ({exc.message})")
     services.emergency_requests_escalate()
     stdout.write(f"Emergency requests: {created} demo request(s) added.")

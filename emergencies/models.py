@@ -22,16 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-
-class IllegalTransition(Exception):
-    """A status change the request's lifecycle does not allow."""
-
-    def __init__(self, current: str, wanted: str):
-        self.current, self.wanted = current, wanted
-        labels = dict(EmergencyRequest.Status.choices)
-        super().__init__(
-            f"A request that is “{labels.get(current, current)}” cannot become “{labels.get(wanted, wanted)}”."
-        )
+from core.errors import IllegalTransition
 
 
 class EmergencyRequest(models.Model):
@@ -142,7 +133,10 @@ class EmergencyRequest(models.Model):
     def transition_to(self, status: str) -> str:
         """Set the new status (not saved); refuse an illegal change. Returns the old status."""
         if not self.can_become(status):
-            raise IllegalTransition(self.status, status)
+            labels = dict(self.Status.choices)
+            raise IllegalTransition(
+                message=f"A request that is “{labels.get(self.status, self.status)}” cannot become “{labels.get(status, status)}”."
+            )
         old, self.status = self.status, status
         return old
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 from approvals.numbers import normalize_number
 from approvals.screening import catalogue
 from audit.services import actor_label_for, actor_user, audit_record
+from core.errors import AlreadyDecided, DomainError, IllegalTransition
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
 
-from .models import EmergencyRequest, EmergencyRequestEvent, IllegalTransition
+from .models import EmergencyRequest, EmergencyRequestEvent
 from .selectors import EmergencyGrant, escalation_cutoff
 
 Status = EmergencyRequest.Status
@@ -30,18 +31,14 @@ MAX_WINDOW_HOURS = 72
 MAX_CALL_MINUTES = 60
 
 
-class EmergencyError(Exception):
-    """A request that cannot be changed as asked; ``code`` is stable, ``message`` is for people."""
+class EmergencyError(DomainError):
+    """A request that cannot be changed as asked; ``code`` is stable, ``message`` is for people.
+    ``request``: the request as the refusal left it (its findings saved), where there is one."""
 
-    def __init__(self, code: str, message: str, *, request: EmergencyRequest | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, *, code: str | None = None, message: str, request: EmergencyRequest | None = None,
+                 status: int | None = None, field: str | None = None):
+        super().__init__(code=code, message=message, status=status, field=field)
         self.request = request
-
-
-class AlreadyDecided(EmergencyError):
-    """Another warden decided first: ``request`` carries the decision that stands."""
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -98,11 +95,10 @@ def _lock_open(request_id: int, actor) -> EmergencyRequest:
     if not request.is_open:
         who = (request.decided_by.get_full_name() or request.decided_by.get_username()) if request.decided_by else "someone"
         raise AlreadyDecided(
-            "already_decided",
-            f"This request was already decided: {request.get_status_display().lower()} by {who}"
+            message=f"This request was already decided: {request.get_status_display().lower()} by {who}"
             f"{' at ' + local_time_label(request.decided_at, request.facility) if request.decided_at else ''}."
             " That decision stands.",
-            request=request,
+            record=request,
         )
     return request
 
@@ -126,13 +122,13 @@ def emergency_request_log(
 ) -> EmergencyRequest:
     """Staff log a request. The number is normalised (``NumberNotCallable`` if it cannot be) and screened."""
     if inmate.facility_id != facility.pk:
-        raise EmergencyError("unknown_inmate", "That inmate is not at this facility.")
+        raise EmergencyError(code="unknown_inmate", message="That inmate is not at this facility.")
     if not inmate.in_custody:
-        raise EmergencyError("not_in_custody", f"{inmate.register_number} is not in custody here.")
+        raise EmergencyError(code="not_in_custody", message=f"{inmate.register_number} is not in custody here.")
     now = timezone.now()
     received_at = received_at or now
     if received_at > now + dt.timedelta(minutes=5):
-        raise EmergencyError("received_in_future", "The time the request came in cannot be in the future.")
+        raise EmergencyError(code="received_in_future", message="The time the request came in cannot be in the future.")
     number = normalize_number(caller_number)
     findings = emergency_number_screen(inmate=inmate, number=number)
     request = EmergencyRequest(
@@ -164,7 +160,7 @@ def _refusal(request: EmergencyRequest, actor, code: str, message: str, blockers
         action="emergency_decision_refused", actor=actor, facility=request.facility, target=request,
         reason=message, data={"code": code, "findings": blockers},
     )
-    return EmergencyError(code, message, request=request)
+    return EmergencyError(code=code, message=message, request=request)
 
 
 def _rescreen(request: EmergencyRequest) -> list[dict[str, str]]:
@@ -187,9 +183,9 @@ def emergency_request_approve(
     """Approve one emergency call inside a window. Refused on a no-contact order or a blocked number."""
     request_id = request if isinstance(request, int) else request.pk
     if not 1 <= int(window_hours) <= MAX_WINDOW_HOURS:
-        raise EmergencyError("invalid_window", f"The window must last between 1 and {MAX_WINDOW_HOURS} hours.")
+        raise EmergencyError(code="invalid_window", message=f"The window must last between 1 and {MAX_WINDOW_HOURS} hours.")
     if not 1 <= int(call_minutes) <= MAX_CALL_MINUTES:
-        raise EmergencyError("invalid_length", f"The call must last between 1 and {MAX_CALL_MINUTES} minutes.")
+        raise EmergencyError(code="invalid_length", message=f"The call must last between 1 and {MAX_CALL_MINUTES} minutes.")
     with transaction.atomic():
         req = _lock_open(request_id, actor)
         blockers = _blockers(_rescreen(req), APPROVAL_BLOCKERS)
@@ -228,15 +224,15 @@ def emergency_request_message_only(
     request_id = request if isinstance(request, int) else request.pk
     delivered_by = (delivered_by or "").strip()
     if not delivered_by:
-        raise EmergencyError("delivered_by_required", "Say who passed the message on.")
+        raise EmergencyError(code="delivered_by_required", message="Say who passed the message on.")
     now = timezone.now()
     delivered_at = delivered_at or now
     if delivered_at > now + dt.timedelta(minutes=5):
-        raise EmergencyError("delivered_in_future", "The message cannot have been passed on in the future.")
+        raise EmergencyError(code="delivered_in_future", message="The message cannot have been passed on in the future.")
     with transaction.atomic():
         req = _lock_open(request_id, actor)
         if delivered_at < req.received_at - dt.timedelta(minutes=5):
-            raise EmergencyError("delivered_before_request", "The message cannot have been passed on before the request came in.")
+            raise EmergencyError(code="delivered_before_request", message="The message cannot have been passed on before the request came in.")
         blockers = _blockers(_rescreen(req), MESSAGE_BLOCKERS)
         if blockers:
             message = "No message may be passed on: " + "; ".join(b["message"] or b["code"] for b in blockers)
@@ -260,7 +256,7 @@ def emergency_request_deny(*, request: EmergencyRequest | int, actor, reason: st
     request_id = request if isinstance(request, int) else request.pk
     reason = (reason or "").strip()
     if not reason:
-        raise EmergencyError("reason_required", "Give the reason for the denial.")
+        raise EmergencyError(code="reason_required", message="Give the reason for the denial.")
     req = _lock_open(request_id, actor)
     old = req.transition_to(Status.DENIED)
     req.decided_by, req.decided_at, req.decision_note = actor_user(actor), timezone.now(), reason
@@ -286,7 +282,7 @@ def emergency_grant_use(*, grant: EmergencyGrant, call) -> None:
             pk=grant.request_id, status=Status.APPROVED, used_at__isnull=True
         ).update(used_at=now, used_call_id=call.pk)
         if updated != 1:
-            raise EmergencyError("grant_unavailable", "This emergency approval has already been used.")
+            raise EmergencyError(code="grant_unavailable", message="This emergency approval has already been used.")
         request = EmergencyRequest.objects.select_related("facility").get(pk=grant.request_id)
         _log(request, Kind.CALL_ALLOWED, actor="platform", data={"call_id": call.pk}, at=now)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals.numbers import NumberNotCallable
+from core.errors import AlreadyDecided
 from facilities.decorators import facility_view
 from facilities.models import Facility
 from facilities.pages import facility_context
@@ -163,7 +164,7 @@ def _decide(request, facility, pk: int, form_class, form_key: str, action, succe
     if form.is_valid():
         try:
             action(emergency, form.cleaned_data)
-        except services.AlreadyDecided as exc:
+        except AlreadyDecided as exc:
             messages.error(request, exc.message)
             return redirect("emergency-detail", code=facility.code, pk=emergency.pk)
         except services.EmergencyError as exc:

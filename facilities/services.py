@@ -11,19 +11,16 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record
+from core.errors import DomainError
 
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
 from .signals import inmate_booked, inmate_released, inmate_transferred
 
 
-class RosterError(Exception):
+class RosterError(DomainError):
     """A roster change that cannot be made; ``code`` is stable for the API."""
 
-    def __init__(self, code: str, message: str, *, status: int = 409):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+    default_status = 409
 
 
 def _policy_values(policy: CallingPolicy) -> dict[str, Any]:
@@ -85,7 +82,7 @@ def _refuse_future(day: dt.date, *, facility: Facility, what: str) -> None:
     """Roster dates may be today (facility-local) or earlier; a day ahead allows for clocks and time zones."""
     latest = timezone.localdate(timezone=facility.tz) + dt.timedelta(days=1)
     if day > latest:
-        raise RosterError("invalid_date", f"The {what} date {day.isoformat()} is in the future.", status=400)
+        raise RosterError(code="invalid_date", message=f"The {what} date {day.isoformat()} is in the future.", status=400)
 
 
 @transaction.atomic
@@ -111,8 +108,8 @@ def inmate_book(
         )
         if existing.in_custody or not same_person:
             raise RosterError(
-                "duplicate_register_number",
-                f"Register number {register_number} is already in use at {facility.code}.",
+                code="duplicate_register_number",
+                message=f"Register number {register_number} is already in use at {facility.code}.",
             )
         inmate = existing
         inmate.first_name, inmate.last_name = first_name.strip(), last_name.strip()
@@ -135,7 +132,7 @@ def inmate_book(
             inmate.save()
     except IntegrityError:
         raise RosterError(
-            "duplicate_register_number", f"Register number {register_number} is already in use at {facility.code}."
+            code="duplicate_register_number", message=f"Register number {register_number} is already in use at {facility.code}."
         ) from None
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.BOOKED, to_facility=facility, occurred_on=admitted_on,
@@ -159,19 +156,19 @@ def inmate_transfer(
     """Move an inmate to another facility of the system (or out of it when ``to_facility`` is None)."""
     inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
     if not inmate.in_custody:
-        raise RosterError("not_in_custody", f"{inmate.register_number} is not in custody and cannot be transferred.")
+        raise RosterError(code="not_in_custody", message=f"{inmate.register_number} is not in custody and cannot be transferred.")
     if transferred_on < inmate.admitted_on:
-        raise RosterError("invalid_date", "The transfer date is before the admission date.", status=400)
+        raise RosterError(code="invalid_date", message="The transfer date is before the admission date.", status=400)
     _refuse_future(transferred_on, facility=inmate.facility, what="transfer")
     from_facility = inmate.facility
     if to_facility is not None and to_facility.pk == from_facility.pk:
-        raise RosterError("same_facility", "The inmate is already at that facility.", status=400)
+        raise RosterError(code="same_facility", message="The inmate is already at that facility.", status=400)
     if to_facility is not None and Inmate.objects.filter(
         facility=to_facility, register_number=inmate.register_number
     ).exists():
         raise RosterError(
-            "duplicate_register_number",
-            f"Register number {inmate.register_number} is already in use at {to_facility.code}.",
+            code="duplicate_register_number",
+            message=f"Register number {inmate.register_number} is already in use at {to_facility.code}.",
         )
     if to_facility is None:
         inmate.status = Inmate.Status.TRANSFERRED
@@ -198,9 +195,9 @@ def inmate_transfer(
 def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: str = "") -> Inmate:
     inmate = Inmate.objects.select_for_update().get(pk=inmate.pk)
     if not inmate.in_custody:
-        raise RosterError("not_in_custody", f"{inmate.register_number} is not in custody and cannot be released.")
+        raise RosterError(code="not_in_custody", message=f"{inmate.register_number} is not in custody and cannot be released.")
     if released_on < inmate.admitted_on:
-        raise RosterError("invalid_date", "The release date is before the admission date.", status=400)
+        raise RosterError(code="invalid_date", message="The release date is before the admission date.", status=400)
     _refuse_future(released_on, facility=inmate.facility, what="release")
     inmate.status = Inmate.Status.RELEASED
     inmate.released_on = released_on

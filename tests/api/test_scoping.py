@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.errors import ApiError
+from core.errors import DomainError
 from api.scoping import facility_for_client, inmate_for_client
 
 pytestmark = pytest.mark.django_db
@@ -15,15 +15,15 @@ def test_inmate_of_the_clients_facility(platform, home, inmate):
 
 @pytest.mark.parametrize("register_number", ["00000-000", "12345-001\x00", "\x00"])
 def test_unknown_inmate_is_a_404(platform, home, inmate, register_number):
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(DomainError) as raised:
         inmate_for_client(platform.platform_client, home, register_number)
-    assert raised.value.code == "unknown_inmate" and raised.value.status_code == 404
+    assert raised.value.code == "unknown_inmate" and raised.value.status == 404
 
 
 def test_another_facility_is_unknown(platform, other):
-    with pytest.raises(ApiError) as raised:
+    with pytest.raises(DomainError) as raised:
         facility_for_client(platform.platform_client, "other")
-    assert raised.value.code == "unknown_facility" and raised.value.status_code == 404
+    assert raised.value.code == "unknown_facility" and raised.value.status == 404
 
 
 def test_a_nul_in_the_register_number_of_a_path_is_a_404_not_a_500(platform, inmate):

@@ -3,8 +3,9 @@
 import pytest
 
 from approvals import services
-from approvals.models import EntryTransition, PhoneListEntry, TransitionError
-from approvals.services import AlreadyDecided, EntryError
+from approvals.models import EntryTransition, PhoneListEntry
+from approvals.services import EntryError
+from core.errors import AlreadyDecided, IllegalTransition
 from audit.models import AuditEvent
 
 from ..factories import facility_today
@@ -90,9 +91,9 @@ def test_remove_needs_a_note_and_is_final(inmate, staff):
         services.entry_remove(entry=entry, actor=staff, note="")
     entry = services.entry_remove(entry=entry, actor=staff, note="Inmate's request on form 12")
     assert entry.status == S.REMOVED
-    with pytest.raises(EntryError) as exc:
+    with pytest.raises(IllegalTransition) as exc:
         services.entry_remove(entry=entry, actor=staff, note="again")
-    assert exc.value.code == "illegal_transition"
+    assert exc.value.code == "illegal_transition" and exc.value.status == 409
 
 
 def test_suspend_only_live(inmate, staff):
@@ -106,7 +107,7 @@ def test_suspend_only_live(inmate, staff):
                                       (S.LIVE, S.LIVE), (S.DENIED, S.PENDING)])
 def test_model_refuses_illegal_transitions(start, to):
     entry = PhoneListEntry(status=start)
-    with pytest.raises(TransitionError):
+    with pytest.raises(IllegalTransition):
         entry.check_transition(to)
 
 

@@ -48,7 +48,7 @@ def test_two_wardens_at_once_one_decision_stands(open_request, warden, home):
     request = EmergencyRequest.objects.get(pk=open_request.pk)
     assert request.status == (EmergencyRequest.Status.APPROVED if winner == "approve" else EmergencyRequest.Status.DENIED)
     # The loser is told the decision that stands.
-    assert loser.request.status == request.status and "That decision stands" in loser.message
+    assert loser.record.status == request.status and "That decision stands" in loser.message
     decisions = AuditEvent.objects.filter(action__in=["emergency_call_approved", "emergency_request_denied"])
     assert decisions.count() == 1
     assert request.events.exclude(kind="logged").count() == 1

@@ -10,7 +10,8 @@ from django.utils import timezone
 from approvals.numbers import NumberNotCallable
 from audit.models import AuditEvent
 from emergencies import services
-from emergencies.models import EmergencyRequest, EmergencyRequestEvent, IllegalTransition
+from core.errors import IllegalTransition
+from emergencies.models import EmergencyRequest, EmergencyRequestEvent
 from facilities.models import Role
 from tests.approvals.factories import BlockedNumberFactory, NoContactOrderFactory
 from tests.factories import InmateFactory, user_with_role
@@ -185,7 +186,7 @@ def test_a_decided_request_cannot_be_decided_again(open_request, warden):
     services.emergency_request_deny(request=open_request, actor=warden, reason="No.")
     with pytest.raises(services.AlreadyDecided) as exc:
         services.emergency_request_approve(request=open_request, actor=warden)
-    assert "already decided" in exc.value.message and exc.value.request.status == Status.DENIED
+    assert "already decided" in exc.value.message and exc.value.record.status == Status.DENIED
 
 
 @pytest.mark.parametrize(
