@@ -64,11 +64,6 @@ def call_screening(*, inmate, number: str) -> CallScreening:
     return CallScreening(entry=entry, legal=legal, block_codes=codes)
 
 
-def active_block_codes(*, inmate, number: str) -> list[str]:
-    """Only the block codes of ``call_screening`` (2 queries)."""
-    return call_screening(inmate=inmate, number=number).block_codes
-
-
 # --------------------------------------------------------------------------- pages
 
 

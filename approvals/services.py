@@ -42,7 +42,6 @@ from .selectors import TRANSFER_REASON
 Status = PhoneListEntry.Status
 
 
-HISTORY_REASON_MAX = 100  # simple-history's change reason column; the full text stays on the record and in the audit
 
 
 class EntryError(DomainError):
@@ -109,7 +108,7 @@ def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note
         entry.decided_by = actor_user(actor)
         entry.decision_reason = reason if reason in DecisionReason.values else DecisionReason.OTHER
         entry.decision_note = note
-    entry._change_reason = f"{to}: {reason} {note}".strip()[:100]
+    entry._change_reason = f"{to}: {reason} {note}".strip()
 
 
 def _store_findings(entry: PhoneListEntry, findings: list[ScreenFinding]) -> tuple[list[ScreenFinding], list]:
@@ -580,7 +579,7 @@ def party_update_numbers(*, party: CaseParty, numbers: Iterable[str], actor, rea
     old = set(party.numbers.values_list("number", flat=True))
     party.numbers.exclude(number__in=new).delete()
     PartyNumber.objects.bulk_create(PartyNumber(party=party, number=n) for n in new if n not in old)
-    party._change_reason = (reason or "numbers changed")[:HISTORY_REASON_MAX]
+    party._change_reason = reason or "numbers changed"
     party.save()
     audit_record(action="case_party_changed", actor=actor, facility=party.case.facility, target=party, reason=reason,
                  data={"old": sorted(old), "new": new})
@@ -595,7 +594,7 @@ def party_remove(*, party: CaseParty, actor, reason: str) -> CaseParty:
     if party.removed_at is not None:
         raise EntryError(code="party_removed", message="This party was already removed.", status=409)
     party.removed_at, party.removed_by, party.removed_reason = timezone.now(), actor_user(actor), reason
-    party._change_reason = reason[:HISTORY_REASON_MAX]
+    party._change_reason = reason
     party.save()
     audit_record(action="case_party_removed", actor=actor, facility=party.case.facility, target=party, reason=reason)
     _queue_rescreen("party", party.pk)
@@ -667,7 +666,7 @@ def order_update(*, order: NoContactOrder, actor, reason: str, numbers: Iterable
         if ends_on is not None and ends_on < order.starts_on:
             raise EntryError(code="invalid_input", message="The order cannot end before it starts.", field="ends_on")
         order.ends_on = ends_on
-    order._change_reason = reason[:HISTORY_REASON_MAX]
+    order._change_reason = reason
     order.save()
     audit_record(action="no_contact_order_changed", actor=actor, facility=order.facility, target=order, reason=reason,
                  data={"numbers": sorted(order.numbers.values_list("number", flat=True)),
@@ -683,7 +682,7 @@ def order_end(*, order: NoContactOrder, actor, reason: str) -> NoContactOrder:
     if order.ended_at is not None:
         raise EntryError(code="order_ended", message="This order has already ended.", status=409)
     order.ended_at, order.ended_by, order.end_reason = timezone.now(), actor_user(actor), reason
-    order._change_reason = reason[:HISTORY_REASON_MAX]
+    order._change_reason = reason
     order.save()
     audit_record(action="no_contact_order_ended", actor=actor, facility=order.facility, target=order, reason=reason)
     _queue_rescreen("order", order.pk)
@@ -732,7 +731,7 @@ def block_end(*, block: BlockedNumber, actor, note: str, paperwork: str = "") ->
                          message="A victim's block is lifted only on court or prosecutor paperwork: name it.",
                          field="paperwork")
     block.ended_at, block.ended_by, block.end_note, block.end_paperwork = timezone.now(), actor_user(actor), note, paperwork
-    block._change_reason = note[:HISTORY_REASON_MAX]
+    block._change_reason = note
     block.save()
     audit_record(action="number_unblocked", actor=actor, facility=block.facility, target=block, reason=note,
                  data={"number": block.number, "paperwork": paperwork})

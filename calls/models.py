@@ -70,8 +70,6 @@ class LedgerEntry(models.Model):
         CALL_CHARGE = "call_charge", "Call"
         EXTRA_GRANT = "extra_grant", "Extra minutes granted by a warden"
 
-    PERIOD_KINDS = (Kind.MONTHLY_GRANT, Kind.MONTHLY_BONUS, Kind.VOID)
-
     # Indexes are few on purpose: the monthly reset appends two or three entries per inmate in bulk, and
     # each index costs a random write per entry. The inmate's ledger is read through the
     # (inmate, -created_at, -id) index (which also serves every lookup by inmate); facility and reset are

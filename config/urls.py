@@ -6,7 +6,6 @@ api_v1 = [
     path("", include("api.urls")),
     path("", include("approvals.api_urls")),
     path("", include("calls.api_urls")),
-    path("", include("emergencies.api_urls")),
 ]
 
 urlpatterns = [

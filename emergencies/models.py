@@ -52,7 +52,6 @@ class EmergencyRequest(models.Model):
         Status.OPEN: {Status.APPROVED, Status.MESSAGE_ONLY, Status.DENIED},
         Status.APPROVED: {Status.COMPLETED, Status.EXPIRED},
     }
-    DEFAULT_WINDOW = dt.timedelta(hours=24)
     DEFAULT_CALL_MINUTES = 15
 
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="emergency_requests")
@@ -116,16 +115,8 @@ class EmergencyRequest(models.Model):
         return f"Emergency request #{self.pk} for {self.inmate.register_number} ({self.get_category_display()})"
 
     @property
-    def urgency(self) -> int:
-        return self.URGENCY.get(self.category, 9)
-
-    @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
-
-    @property
-    def has_block_finding(self) -> bool:
-        return any(f.get("severity") == "block" for f in self.findings or [])
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
@@ -142,9 +133,6 @@ class EmergencyRequest(models.Model):
 
     def escalation_due_at(self, hours: int) -> dt.datetime:
         return self.received_at + dt.timedelta(hours=hours)
-
-    def window_contains(self, at: dt.datetime) -> bool:
-        return bool(self.window_start and self.window_end and self.window_start <= at < self.window_end)
 
 
 class EmergencyRequestEvent(models.Model):

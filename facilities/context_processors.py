@@ -1,4 +1,4 @@
-from .scoping import facilities_for_user, facility_ids_for_user, WARDEN_ROLES
+from .scoping import facilities_for_user
 
 
 def roles(request):
@@ -7,6 +7,4 @@ def roles(request):
         return {}
     return {
         "my_facilities": lambda: list(facilities_for_user(user)),
-        "is_auditor_somewhere": lambda: bool(user.is_staff),
-        "is_warden_somewhere": lambda: facility_ids_for_user(user, roles=WARDEN_ROLES) != set(),
     }

@@ -63,7 +63,7 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
             policy=policy, tz=facility.timezone, old_day=before["reset_day"], at=timezone.now()
         )
         changed["reset_day"]["first_reset_on_new_day"] = policy.reset_day_from.isoformat()
-    policy._change_reason = (reason or "policy edited")[:100]  # the history column; the audit keeps it all
+    policy._change_reason = reason or "policy edited"
     policy.save()
     audit_record(action="policy_changed", actor=actor, facility=facility, target=policy, reason=reason, data=changed)
     return policy
@@ -71,11 +71,6 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
 
 def _actor_label(actor) -> str:
     return actor_label_for(actor)[:100]
-
-
-def _history_reason(text: str) -> str:
-    """The history's change-reason column holds 100 characters; the custody event and the audit keep it all."""
-    return text[:100]
 
 
 def _refuse_future(day: dt.date, *, facility: Facility, what: str) -> None:
@@ -126,7 +121,7 @@ def inmate_book(
             admitted_on=admitted_on,
         )
     inmate.full_clean(validate_unique=False)
-    inmate._change_reason = _history_reason(f"booked ({_actor_label(actor)})")
+    inmate._change_reason = f"booked ({actor_label_for(actor)})"
     try:
         with transaction.atomic():
             inmate.save()
@@ -176,7 +171,7 @@ def inmate_transfer(
     else:
         inmate.facility = to_facility
         inmate.housing_unit = housing_unit
-    inmate._change_reason = _history_reason(f"{reason or 'transfer'} ({_actor_label(actor)})")
+    inmate._change_reason = f"{reason or 'transfer'} ({actor_label_for(actor)})"
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.TRANSFERRED, from_facility=from_facility, to_facility=to_facility,
@@ -201,7 +196,7 @@ def inmate_release(*, inmate: Inmate, released_on: dt.date, actor=None, reason: 
     _refuse_future(released_on, facility=inmate.facility, what="release")
     inmate.status = Inmate.Status.RELEASED
     inmate.released_on = released_on
-    inmate._change_reason = _history_reason(f"{reason or 'release'} ({_actor_label(actor)})")
+    inmate._change_reason = f"{reason or 'release'} ({actor_label_for(actor)})"
     inmate.save()
     CustodyEvent.objects.create(
         inmate=inmate, kind=CustodyEvent.Kind.RELEASED, from_facility=inmate.facility, occurred_on=released_on,

@@ -144,6 +144,10 @@ CALLS_COMPLETION_GRACE_MINUTES = env.int("CALLS_COMPLETION_GRACE_MINUTES", defau
 # The monthly reset voids and regrants balances in chunks of this many inmates, one transaction each.
 CALLS_RESET_CHUNK = env.int("CALLS_RESET_CHUNK", default=20_000)
 
+# django-simple-history: a record's history keeps the whole reason for each change (a text column, not 100
+# characters), so no service cuts it short.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PlatformTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsPlatformClient"],
@@ -189,14 +193,13 @@ CALLS_RESET_DISPATCH_SECONDS = env.float("CALLS_RESET_DISPATCH_SECONDS", default
 CALLS_RESET_STALE_SECONDS = env.float("CALLS_RESET_STALE_SECONDS", default=120.0)
 # Tests only (a worker test kills a run half-way): pause after each chunk. Always 0 outside config/settings/test.py.
 CALLS_RESET_CHUNK_PAUSE_SECONDS = 0.0
-# Periodic tasks: each app lists its own in <app>/schedule.py (plain data).
-from approvals.schedule import BEAT as _approvals_beat  # noqa: E402
+# Periodic tasks: each app that has some lists its own in <app>/schedule.py (plain data).
 from calls.schedule import beat as _calls_beat_every  # noqa: E402
 from emergencies.schedule import BEAT as _emergencies_beat  # noqa: E402
 from facilities.schedule import BEAT as _facilities_beat  # noqa: E402
 
 CELERY_BEAT_SCHEDULE: dict = {
-    **_facilities_beat, **_approvals_beat, **_calls_beat_every(reset_dispatch_seconds=CALLS_RESET_DISPATCH_SECONDS),
+    **_facilities_beat, **_calls_beat_every(reset_dispatch_seconds=CALLS_RESET_DISPATCH_SECONDS),
     **_emergencies_beat,
 }
 

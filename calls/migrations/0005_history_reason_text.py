@@ -1,0 +1,21 @@
+"""History keeps the whole reason for each change (SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD).
+
+On SQLite each history table is rebuilt, which drops its append-only triggers; ``migrate`` puts them back when it
+ends (audit/append_only.py, ``ensure_guards``). On PostgreSQL the column's type changes in place, guards untouched.
+"""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("calls", "0004_reset_heartbeat"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="historicalphonerestriction",
+            name="history_change_reason",
+            field=models.TextField(null=True),
+        ),
+    ]

@@ -1,5 +1,0 @@
-"""Platform API endpoints of the emergencies app, mounted under /api/v1/ by config/urls.py."""
-
-from django.urls import path  # noqa: F401
-
-urlpatterns: list = []
