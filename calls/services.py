@@ -16,15 +16,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from approvals.selectors import BLOCKED_NUMBER, NO_CONTACT_ORDER, call_screening
+from approvals.screening.catalogue import CALL_BLOCKING  # which findings block a call: the catalogue
+from approvals.selectors import call_screening
 from audit.services import actor_label_for, actor_user, audit_record
-from core.errors import DomainError, IllegalTransition
 from emergencies.selectors import EmergencyGrant, emergency_grant_for
 from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
 
 from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
-from .models import Call, CallKind, LedgerEntry, MinuteBalance, PhoneRestriction
+from .models import Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
 from .periods import period_for_facility
 
 EXTRA_GRANT_MAX = 10_000
@@ -36,8 +36,14 @@ def completion_grace() -> dt.timedelta:
     return dt.timedelta(minutes=settings.CALLS_COMPLETION_GRACE_MINUTES)
 
 
-class CallError(DomainError):
+class CallError(Exception):
     """A call request that cannot be honoured; ``code`` is stable for the API."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
 
 
 # --------------------------------------------------------------------------- ledger
@@ -160,11 +166,6 @@ def restriction_lift(*, restriction: PhoneRestriction, reason: str, actor) -> Ph
 
 # --------------------------------------------------------------------------- the call decision
 
-# Which findings on a number block a call. Until approvals keeps a catalogue of findings, its screening
-# selector is the source of this list; the calls app imports it here only.
-CALL_BLOCKING_FINDINGS = (NO_CONTACT_ORDER, BLOCKED_NUMBER)
-
-
 def _lock_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance | None:
     """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted now?
     any restriction not over yet (now or to come: ``retry_after`` must wait for it)?"""
@@ -221,7 +222,7 @@ def _call_facts(balance: MinuteBalance, *, number: str, now: dt.datetime) -> tup
         policy=PolicyFacts(tz=inmate.facility.tz, calling_hours=(policy.calling_hours_start, policy.calling_hours_end),
                            call_gap_minutes=policy.call_gap_minutes, per_call_minutes=policy.per_call_minutes),
         on_list=screening.entry is not None, legal=screening.legal,
-        blocking_findings=tuple(c for c in CALL_BLOCKING_FINDINGS if c in screening.block_codes),
+        blocking_findings=tuple(c for c in CALL_BLOCKING if c in screening.block_codes),
         emergency=None if grant is None else EmergencyGrantFacts(max_minutes=grant.max_minutes, charged=grant.charged),
         restricted=balance.restricted, restrictions=restrictions,
         balance_minutes=balance.minutes, last_charged_call_start=balance.last_call_started_at,
@@ -304,19 +305,19 @@ def charge_for(*, duration_seconds: int, max_minutes: int) -> int:
 def call_complete(*, call_id: int, duration_seconds: int, facility_ids: set[int], client=None) -> Completion:
     """The platform reports how long a call lasted. Reporting it twice charges once."""
     if not isinstance(duration_seconds, int) or duration_seconds < 0 or duration_seconds > MAX_DURATION_SECONDS:
-        raise CallError(code="invalid_duration", message=f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
+        raise CallError("invalid_duration", f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
     found = Call.objects.filter(pk=call_id, facility_id__in=facility_ids).values_list("inmate_id", flat=True).first()
     if found is None:
-        raise CallError(code="unknown_call", message=f"No call {call_id} for this client.", status=404)
+        raise CallError("unknown_call", f"No call {call_id} for this client.", status=404)
     # Lock order everywhere: the balance row, then the call.
     balance = _balance_locked(found)
     call = Call.objects.select_for_update().select_related("facility").get(pk=call_id)
     if call.status == Call.Status.COMPLETED:
         return Completion(call=call, minutes_charged=call.minutes_charged, minutes_remaining=balance.minutes)
     if call.status == Call.Status.DENIED:
-        raise CallError(code="call_not_authorized", message="This call was denied; there is nothing to complete.", status=409)
+        raise CallError("call_not_authorized", "This call was denied; there is nothing to complete.", status=409)
     if call.status == Call.Status.EXPIRED:
-        raise CallError(code="call_expired", message="This authorisation expired before the call was reported.", status=409)
+        raise CallError("call_expired", "This authorisation expired before the call was reported.", status=409)
     now = timezone.now()
     minutes = charge_for(duration_seconds=duration_seconds, max_minutes=call.max_minutes) if call.charged else 0
     call.transition(Call.Status.COMPLETED)

@@ -98,6 +98,13 @@ def test_several_reasons_keep_the_order_whatever_the_rules_found_first():
     assert result.reasons == ("not_in_custody", "not_on_list", "no_minutes_left")
 
 
+def test_every_finding_that_blocks_a_call_is_a_reason_code_in_the_catalogue_s_order():
+    from approvals.screening.catalogue import CALL_BLOCKING
+
+    assert CALL_BLOCKING and set(CALL_BLOCKING) <= set(REASONS)
+    assert decide(facts(blocking_findings=CALL_BLOCKING), NOW).reasons == tuple(CALL_BLOCKING)
+
+
 def test_a_finding_that_is_not_a_reason_code_is_refused():
     with pytest.raises(ValueError, match="co_defendant"):
         facts(blocking_findings=("co_defendant",))
