@@ -19,12 +19,13 @@ from django.utils import timezone
 from approvals.screening.catalogue import CALL_BLOCKING  # which findings block a call: the catalogue
 from approvals.selectors import call_screening
 from audit.services import actor_label_for, actor_user, audit_record
+from core.errors import DomainError, IllegalTransition
 from emergencies.selectors import EmergencyGrant, emergency_grant_for
 from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
 
 from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
-from .models import Call, CallKind, IllegalTransition, LedgerEntry, MinuteBalance, PhoneRestriction
+from .models import Call, CallKind, LedgerEntry, MinuteBalance, PhoneRestriction
 from .periods import period_for_facility
 
 EXTRA_GRANT_MAX = 10_000
@@ -36,14 +37,8 @@ def completion_grace() -> dt.timedelta:
     return dt.timedelta(minutes=settings.CALLS_COMPLETION_GRACE_MINUTES)
 
 
-class CallError(Exception):
+class CallError(DomainError):
     """A call request that cannot be honoured; ``code`` is stable for the API."""
-
-    def __init__(self, code: str, message: str, *, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 # --------------------------------------------------------------------------- ledger
@@ -305,19 +300,19 @@ def charge_for(*, duration_seconds: int, max_minutes: int) -> int:
 def call_complete(*, call_id: int, duration_seconds: int, facility_ids: set[int], client=None) -> Completion:
     """The platform reports how long a call lasted. Reporting it twice charges once."""
     if not isinstance(duration_seconds, int) or duration_seconds < 0 or duration_seconds > MAX_DURATION_SECONDS:
-        raise CallError("invalid_duration", f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
+        raise CallError(code="invalid_duration", message=f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS}.")
     found = Call.objects.filter(pk=call_id, facility_id__in=facility_ids).values_list("inmate_id", flat=True).first()
     if found is None:
-        raise CallError("unknown_call", f"No call {call_id} for this client.", status=404)
+        raise CallError(code="unknown_call", message=f"No call {call_id} for this client.", status=404)
     # Lock order everywhere: the balance row, then the call.
     balance = _balance_locked(found)
     call = Call.objects.select_for_update().select_related("facility").get(pk=call_id)
     if call.status == Call.Status.COMPLETED:
         return Completion(call=call, minutes_charged=call.minutes_charged, minutes_remaining=balance.minutes)
     if call.status == Call.Status.DENIED:
-        raise CallError("call_not_authorized", "This call was denied; there is nothing to complete.", status=409)
+        raise CallError(code="call_not_authorized", message="This call was denied; there is nothing to complete.", status=409)
     if call.status == Call.Status.EXPIRED:
-        raise CallError("call_expired", "This authorisation expired before the call was reported.", status=409)
+        raise CallError(code="call_expired", message="This authorisation expired before the call was reported.", status=409)
     now = timezone.now()
     minutes = charge_for(duration_seconds=duration_seconds, max_minutes=call.max_minutes) if call.charged else 0
     call.transition(Call.Status.COMPLETED)
