@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.errors import IllegalTransition
+from core.transitions import TransitionMixin
 
 from facilities.times import local_day
 
@@ -291,7 +291,7 @@ class DecisionReason(models.TextChoices):
     OTHER = "other", "Other (see note)"
 
 
-class PhoneListEntry(models.Model):
+class PhoneListEntry(TransitionMixin, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for review"
         LIVE = "live", "Live"
@@ -309,13 +309,14 @@ class PhoneListEntry(models.Model):
     # the number makes it shared.
     LISTED_STATUSES = (Status.PENDING, Status.LIVE)
 
-    ALLOWED = {
+    TRANSITIONS = {
         Status.PENDING: {Status.LIVE, Status.DENIED, Status.REMOVED},
         Status.LIVE: {Status.SUSPENDED, Status.PENDING, Status.REMOVED},
         Status.SUSPENDED: {Status.PENDING, Status.DENIED, Status.REMOVED},
         Status.DENIED: set(),
         Status.REMOVED: set(),
     }
+    TRANSITION_NOUN = "phone-list entry"
 
     inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="phone_list")
     facility = models.ForeignKey(
@@ -387,16 +388,6 @@ class PhoneListEntry(models.Model):
     @property
     def legal_verified(self) -> bool:
         return self.legal and self.legal_verified_at is not None
-
-    def can_become(self, status: str) -> bool:
-        return status in self.ALLOWED[self.Status(self.status)]
-
-    def check_transition(self, status: str) -> None:
-        if status == self.status or not self.can_become(status):
-            raise IllegalTransition(
-                message=f"A {self.get_status_display().lower()} entry cannot become "
-                f"{self.Status(status).label.lower()}."
-            )
 
 
 class EntryFinding(models.Model):

@@ -89,17 +89,16 @@ def _transition(entry: PhoneListEntry, to: str, *, actor, reason: str = "", note
                 log: list[EntryTransition] | None = None):
     """Change the entry's status (not saved) and write its transition row, or append it to ``log``
     (bulk work writes the rows of many entries in one statement)."""
-    entry.check_transition(to)
-    now = timezone.now()
+    change = entry.transition_to(to, actor=actor, reason=reason)
+    now = change.at
     row = EntryTransition(
-        entry=entry, from_status=entry.status, to_status=to, at=now, actor=actor_user(actor),
+        entry=entry, from_status=change.from_status, to_status=to, at=now, actor=actor_user(actor),
         actor_label=actor_label_for(actor)[:150], reason=reason[:32], note=note,
     )
     if log is None:
         row.save()
     else:
         log.append(row)
-    entry.status = to
     entry.status_changed_at = now
     if to == Status.LIVE:
         entry.went_live_at = now

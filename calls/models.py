@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.errors import IllegalTransition
+from core.transitions import TransitionMixin
 
 from . import decision
 from .decision import REASONS  # the reason codes of a denial live with the call decision
@@ -207,7 +208,7 @@ class PhoneRestriction(models.Model):
 # --------------------------------------------------------------------------- calls
 
 
-class Call(models.Model):
+class Call(TransitionMixin, models.Model):
     """One call decision asked by the platform (allowed or denied) and, once reported, its outcome."""
 
     class Status(models.TextChoices):
@@ -216,12 +217,13 @@ class Call(models.Model):
         COMPLETED = "completed", "Completed"
         EXPIRED = "expired", "Allowed, never reported (expired)"
 
-    ALLOWED = {
+    TRANSITIONS = {
         Status.AUTHORIZED: {Status.COMPLETED, Status.EXPIRED},
         Status.DENIED: set(),
         Status.COMPLETED: set(),
         Status.EXPIRED: set(),
     }
+    TRANSITION_NOUN = "call"
 
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="calls")
     inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="calls")
@@ -272,13 +274,6 @@ class Call(models.Model):
     @property
     def reason_labels(self) -> list[str]:
         return [REASONS.get(code, code) for code in self.reasons]
-
-    def transition(self, to: str) -> None:
-        if to not in self.ALLOWED[self.status]:
-            raise IllegalTransition(
-                message=f"A call that is “{self.get_status_display().lower()}” cannot become “{self.Status(to).label.lower()}”."
-            )
-        self.status = to
 
 
 # --------------------------------------------------------------------------- monthly reset

@@ -315,7 +315,7 @@ def call_complete(*, call_id: int, duration_seconds: int, facility_ids: set[int]
         raise CallError(code="call_expired", message="This authorisation expired before the call was reported.", status=409)
     now = timezone.now()
     minutes = charge_for(duration_seconds=duration_seconds, max_minutes=call.max_minutes) if call.charged else 0
-    call.transition(Call.Status.COMPLETED)
+    call.transition_to(Call.Status.COMPLETED, actor=client, reason="completion reported", at=now)
     call.completed_at, call.duration_seconds, call.minutes_charged = now, duration_seconds, minutes
     call.save(update_fields=["status", "completed_at", "duration_seconds", "minutes_charged"])
     if minutes:

@@ -4,10 +4,10 @@ Staff log a request; a warden of the facility approves a one-time call (a window
 passes on a message only, or denies it. An approved request lets the calls API allow exactly one
 call of kind emergency to the caller's number inside the window.
 
-Status transitions (anything else is refused with ``IllegalTransition``)::
+Status transitions (``TRANSITIONS``; anything else is refused with ``core.errors.IllegalTransition``)::
 
     open ──► approved ──► completed
-      │          └──────► expired
+      │          └──────► expired ──► completed (the call was made, but reported after the window closed)
       ├──► message_only
       └──► denied
 """
@@ -22,10 +22,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.errors import IllegalTransition
+from core.transitions import TransitionMixin
 
 
-class EmergencyRequest(models.Model):
+class EmergencyRequest(TransitionMixin, models.Model):
     class Category(models.TextChoices):
         DEATH = "death", "Death in the immediate family"
         ILLNESS = "illness", "Critical illness or injury"
@@ -51,7 +51,9 @@ class EmergencyRequest(models.Model):
     TRANSITIONS = {
         Status.OPEN: {Status.APPROVED, Status.MESSAGE_ONLY, Status.DENIED},
         Status.APPROVED: {Status.COMPLETED, Status.EXPIRED},
+        Status.EXPIRED: {Status.COMPLETED},  # expired meanwhile: the call did happen, so it still closes it
     }
+    TRANSITION_NOUN = "request"
     DEFAULT_CALL_MINUTES = 15
 
     facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="emergency_requests")
@@ -117,19 +119,6 @@ class EmergencyRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, set())
-
-    def transition_to(self, status: str) -> str:
-        """Set the new status (not saved); refuse an illegal change. Returns the old status."""
-        if not self.can_become(status):
-            labels = dict(self.Status.choices)
-            raise IllegalTransition(
-                message=f"A request that is “{labels.get(self.status, self.status)}” cannot become “{labels.get(status, status)}”."
-            )
-        old, self.status = self.status, status
-        return old
 
     def escalation_due_at(self, hours: int) -> dt.datetime:
         return self.received_at + dt.timedelta(hours=hours)

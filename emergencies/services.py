@@ -15,7 +15,7 @@ from django.utils import timezone
 from approvals.numbers import normalize_number
 from approvals.screening import catalogue
 from audit.services import actor_label_for, actor_user, audit_record
-from core.errors import AlreadyDecided, DomainError, IllegalTransition
+from core.errors import AlreadyDecided, DomainError
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
@@ -195,7 +195,7 @@ def emergency_request_approve(
         else:
             now = timezone.now()
             start = window_start or now
-            old = req.transition_to(Status.APPROVED)
+            old = req.transition_to(Status.APPROVED, actor=actor, reason=note).from_status
             req.decided_by, req.decided_at, req.decision_note = actor_user(actor), now, note.strip()
             req.window_start, req.window_end = start, start + dt.timedelta(hours=int(window_hours))
             req.call_minutes, req.charged = int(call_minutes), bool(charged)
@@ -238,7 +238,7 @@ def emergency_request_message_only(
             message = "No message may be passed on: " + "; ".join(b["message"] or b["code"] for b in blockers)
             refused = _refusal(req, actor, "message_ruled_out", message, blockers)
         else:
-            old = req.transition_to(Status.MESSAGE_ONLY)
+            old = req.transition_to(Status.MESSAGE_ONLY, actor=actor, reason=note).from_status
             req.decided_by, req.decided_at, req.decision_note = actor_user(actor), now, note.strip()
             req.message_delivered_by, req.message_delivered_at = delivered_by, delivered_at
             req._change_reason = "message only"
@@ -258,7 +258,7 @@ def emergency_request_deny(*, request: EmergencyRequest | int, actor, reason: st
     if not reason:
         raise EmergencyError(code="reason_required", message="Give the reason for the denial.")
     req = _lock_open(request_id, actor)
-    old = req.transition_to(Status.DENIED)
+    old = req.transition_to(Status.DENIED, actor=actor, reason=reason).from_status
     req.decided_by, req.decided_at, req.decision_note = actor_user(actor), timezone.now(), reason
     req._change_reason = "denied"
     req.save()
@@ -295,13 +295,7 @@ def emergency_call_completed(*, call) -> None:
         )
         if request is None or request.status == Status.COMPLETED:
             return
-        try:
-            old = request.transition_to(Status.COMPLETED)
-        except IllegalTransition:
-            # Expired meanwhile: the call did happen, so it still closes the request.
-            if request.status != Status.EXPIRED:
-                raise
-            old, request.status = request.status, Status.COMPLETED
+        old = request.transition_to(Status.COMPLETED, actor="platform", reason="call completed").from_status
         request.closed_at = timezone.now()
         request._change_reason = "call completed"
         request.save()
@@ -369,7 +363,7 @@ def emergency_windows_expire(*, now: dt.datetime | None = None) -> list[int]:
             )
             if req is None:
                 continue
-            old = req.transition_to(Status.EXPIRED)
+            old = req.transition_to(Status.EXPIRED, actor="system", reason="expired", at=now).from_status
             req.closed_at = now
             req._change_reason = "expired"
             req.save()
