@@ -16,7 +16,6 @@ from rest_framework.views import set_rollback
 
 from core.errors import DomainError
 
-
 _CODES = {
     exceptions.ParseError: "malformed_json",
     exceptions.UnsupportedMediaType: "unsupported_media_type",

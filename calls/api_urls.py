@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import api_views
+from . import api
 
 urlpatterns = [
-    path("calls/ping", api_views.PingView.as_view(), name="api-calls-ping"),
-    path("calls/authorize", api_views.AuthorizeView.as_view(), name="api-calls-authorize"),
-    path("calls/<str:call_id>/complete", api_views.CompleteView.as_view(), name="api-calls-complete"),
+    path("calls/ping", api.PingView.as_view(), name="api-calls-ping"),
+    path("calls/authorize", api.AuthorizeView.as_view(), name="api-calls-authorize"),
+    path("calls/<str:call_id>/complete", api.CompleteView.as_view(), name="api-calls-complete"),
 ]

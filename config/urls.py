@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 api_v1 = [
-    path("", include("api.urls")),
+    path("", include("facilities.api_urls")),
     path("", include("approvals.api_urls")),
     path("", include("calls.api_urls")),
 ]

@@ -1,15 +1,63 @@
-"""Roster upkeep for the jail management system: book, transfer, release."""
+"""Roster upkeep for the jail management system: book, transfer, release (mounted under /api/v1/ by
+config/urls.py through facilities/api_urls.py)."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from facilities import services
+from api.scoping import facility_for_client, inmate_for_client
+from api.serializers import error_responses
 
-from .scoping import facility_for_client, inmate_for_client
-from .serializers import BookingSerializer, InmateSerializer, ReleaseSerializer, TransferSerializer, error_responses
+from . import services
+from .models import Inmate
+
+
+class InmateSerializer(serializers.ModelSerializer):
+    facility = serializers.CharField(source="facility.code")
+
+    class Meta:
+        model = Inmate
+        fields = [
+            "facility", "register_number", "first_name", "last_name", "date_of_birth", "housing_unit",
+            "status", "admitted_on", "released_on",
+        ]
+
+
+class BookingSerializer(serializers.Serializer):
+    facility = serializers.CharField(max_length=32)
+    register_number = serializers.CharField(max_length=32)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    housing_unit = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    admitted_on = serializers.DateField()
+
+    def validate(self, attrs):
+        if attrs["date_of_birth"] >= attrs["admitted_on"]:
+            raise serializers.ValidationError({"date_of_birth": "The date of birth must be before the admission."})
+        return attrs
+
+
+class TransferSerializer(serializers.Serializer):
+    facility = serializers.CharField(max_length=32, help_text="Where the inmate is now.")
+    register_number = serializers.CharField(max_length=32)
+    to_facility = serializers.CharField(
+        max_length=32, required=False, allow_null=True, default=None,
+        help_text="Destination facility code; null when the inmate leaves the system.",
+    )
+    transferred_on = serializers.DateField()
+    housing_unit = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReleaseSerializer(serializers.Serializer):
+    facility = serializers.CharField(max_length=32)
+    register_number = serializers.CharField(max_length=32)
+    released_on = serializers.DateField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
 
 BOOK_ERRORS = error_responses({404: ["unknown_facility"], 409: ["duplicate_register_number"]})
 TRANSFER_ERRORS = error_responses({
