@@ -4,6 +4,13 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
+def validated(serializer_class: type[serializers.Serializer], request) -> dict:
+    """The request body checked by ``serializer_class``; invalid input is a 400 ``invalid_input`` (api.errors)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code.")
     message = serializers.CharField(help_text="Human explanation.")

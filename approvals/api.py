@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.scoping import facility_for_client, inmate_for_client
-from api.serializers import error_responses
+from api.serializers import error_responses, validated
 
 from . import selectors, services
 from .models import EntryFinding, PhoneListEntry, Relationship
@@ -78,9 +78,7 @@ class ListRequestView(APIView):
                     "for a staff member to verify it.",
     )
     def post(self, request):
-        serializer = ListRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(ListRequestSerializer, request)
         facility = facility_for_client(request.auth, data.pop("facility"))
         inmate = inmate_for_client(request.auth, facility, data.pop("register_number"))
         entry = services.entry_add(inmate=inmate, source=PhoneListEntry.Source.KIOSK, actor=request.auth, **data)

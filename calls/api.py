@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.scoping import client_facility_ids, facility_for_client
-from api.serializers import error_responses
+from api.serializers import error_responses, validated
 from approvals.numbers import normalize_number
 
 from . import services
@@ -22,12 +22,6 @@ AUTHORIZE_ERRORS = error_responses({
     400: ["invalid_number", "toll_free", "premium_rate"], 404: ["unknown_facility", "unknown_inmate"],
 })
 COMPLETE_ERRORS = error_responses({404: ["unknown_call"], 409: ["call_not_authorized", "call_expired"]})
-
-
-def _validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class AuthorizeView(APIView):
@@ -51,7 +45,7 @@ class AuthorizeView(APIView):
         ),
     )
     def post(self, request):
-        data = _validated(AuthorizeRequestSerializer, request)
+        data = validated(AuthorizeRequestSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
         number = normalize_number(data["dialed_number"])  # NumberNotCallable: 400
         call = services.call_authorize(
@@ -82,7 +76,7 @@ class CompleteView(APIView):
         ),
     )
     def post(self, request, call_id: str):
-        data = _validated(CompleteRequestSerializer, request)
+        data = validated(CompleteRequestSerializer, request)
         # ASCII digits only: int() would also take "٣", "1_0" or " 7 " for calls 3, 10 and 7.
         pk = int(call_id) if call_id.isascii() and call_id.isdigit() else None
         if pk is None or pk <= 0 or pk > 2**63 - 1:

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.scoping import facility_for_client, inmate_for_client
-from api.serializers import error_responses
+from api.serializers import error_responses, validated
 
 from . import services
 from .models import Inmate
@@ -69,12 +69,6 @@ RELEASE_ERRORS = error_responses({
 })
 
 
-def _validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class BookView(APIView):
     @extend_schema(request=BookingSerializer, responses={201: InmateSerializer, **BOOK_ERRORS}, tags=["roster"],
                    summary="Book an inmate in (or re-admit a released one)",
@@ -82,7 +76,7 @@ class BookView(APIView):
                                "last name is re-admitted; any other use of a number in use is "
                                "`duplicate_register_number`. The date of birth must be before the admission.")
     def post(self, request):
-        data = _validated(BookingSerializer, request)
+        data = validated(BookingSerializer, request)
         facility = facility_for_client(request.auth, data.pop("facility"))
         inmate = services.inmate_book(facility=facility, actor=request.auth, **data)
         return Response(InmateSerializer(inmate).data, status=status.HTTP_201_CREATED)
@@ -95,7 +89,7 @@ class TransferView(APIView):
                                "null moves the inmate out of the system. The date may not be before the "
                                "admission (`invalid_date`).")
     def post(self, request):
-        data = _validated(TransferSerializer, request)
+        data = validated(TransferSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
         to_facility = facility_for_client(request.auth, data["to_facility"]) if data["to_facility"] else None
         with transaction.atomic():
@@ -112,7 +106,7 @@ class ReleaseView(APIView):
                    summary="Release an inmate",
                    description="The release date may not be before the admission (`invalid_date`).")
     def post(self, request):
-        data = _validated(ReleaseSerializer, request)
+        data = validated(ReleaseSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
         inmate = inmate_for_client(request.auth, facility, data["register_number"])
         inmate = services.inmate_release(
