@@ -24,10 +24,13 @@ run: install
 ## run and stopped after by scripts/test-services when nothing answers there) and Debian's chromium.
 # Two pytest processes (the two cores the suite is sized for), each test file whole on one of them.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
-test: install
+# The static checks come first: a tree that ruff or Django's checks refuse is not worth a test run.
+test: install check
 	scripts/test-services $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## make check: ruff (rules in pyproject.toml), no missing migration, Django's system checks.
 check: install
+	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 

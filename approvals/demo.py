@@ -85,7 +85,7 @@ def seed(*, stdout) -> None:
         # Make part of the queue look old, so the overdue marks show.
         pending = list(PhoneListEntry.objects.filter(facility=facility, status=PhoneListEntry.Status.PENDING)
                        .values_list("pk", flat=True)[:6])
-        for days, pk in zip((12, 9, 5, 3, 2, 1), pending):
+        for days, pk in zip((12, 9, 5, 3, 2, 1), pending, strict=False):
             PhoneListEntry.objects.filter(pk=pk).update(created_at=timezone.now() - dt.timedelta(days=days))
         counts = {s: PhoneListEntry.objects.filter(facility=facility, status=s).count()
                   for s in PhoneListEntry.Status.values}

@@ -16,7 +16,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.transitions import TransitionMixin
-
 from facilities.times import local_day
 
 NUMBER_LENGTH = 20  # E.164: "+" and at most 15 digits

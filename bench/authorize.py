@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._db import database_url, prepare_database  # noqa: E402
+
 DB = "portal_bench_authorize"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 AREAS = ["312", "213", "713", "212", "415", "617", "305", "404"]

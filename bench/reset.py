@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._db import database_url, prepare_database  # noqa: E402
+
 DB = "portal_bench_reset"
 
 
@@ -60,9 +61,8 @@ def main() -> None:
     period = dt.date(2026, 4, 1)
     with connection.cursor() as cur:  # a rerun (--keep): forget the previous run's reset
         cur.execute("DELETE FROM calls_ledgerentry WHERE reset_id IS NOT NULL")
-    from facilities.models import Facility
-
     from calls.periods import reset_moment
+    from facilities.models import Facility
 
     facilities = list(Facility.objects.order_by("id"))
     # The reset rows are kept between reruns and set back to "queued" (nothing searches the ledger by reset,

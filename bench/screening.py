@@ -203,7 +203,7 @@ def bench_screening(info: dict, samples: int) -> None:
             numbers.append(num_py(rng.randrange(NUMBER_SPACE)))
     times, hits, skipped = [], 0, 0
     queries = None
-    for inmate_id, number in zip(inmate_ids, numbers):
+    for inmate_id, number in zip(inmate_ids, numbers, strict=True):
         try:
             normalize_number(number)
         except NumberNotCallable:
@@ -295,7 +295,7 @@ def bench_bulk(info: dict, carried_by: int = 5000) -> None:
     run = BlockedNumber.objects.filter(number__startswith="+1773").count()
     number = f"+1773{200 + run // 10000 % 800}{run % 10000:04d}"
     with connection.cursor() as cur:  # live entries of `carried_by` inmates of that facility
-        cur.execute(f"""
+        cur.execute("""
             INSERT INTO approvals_phonelistentry (inmate_id, facility_id, number, contact_name, relationship, legal,
                 bar_number, bar_state, source, requested_by, status, has_block, has_review, created_at,
                 status_changed_at, went_live_at, decision_reason, decision_note)
@@ -381,8 +381,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         vacuum()
 
-        from facilities.models import Facility, Inmate
         from approvals.models import CaseParty, NoContactOrder, PhoneListEntry
+        from facilities.models import Facility, Inmate
 
         info = {"n_inmates": Inmate.objects.count(), "n_parties": CaseParty.objects.count(),
                 "n_orders": NoContactOrder.objects.count(), "n_entries": PhoneListEntry.objects.count(),

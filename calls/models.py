@@ -22,7 +22,6 @@ from core.transitions import TransitionMixin
 from . import decision
 from .decision import REASONS  # the reason codes of a denial live with the call decision
 
-
 # --------------------------------------------------------------------------- kinds of call
 
 

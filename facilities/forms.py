@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import CallingPolicy, MONTHS
+from .models import MONTHS, CallingPolicy
 
 
 class PolicyForm(forms.ModelForm):
@@ -10,7 +10,12 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = CallingPolicy
-        exclude = ["facility"]
+        # Named one by one, so that a column added to the policy is not editable here until someone decides so.
+        fields = [
+            "monthly_minutes", *(f"bonus_{abbr}" for _, abbr, _ in MONTHS), "per_call_minutes", "call_gap_minutes",
+            "reset_day", "calling_hours_start", "calling_hours_end", "list_mode", "screen_codefendants", "list_size",
+            "legal_counted_separately", "list_change_interval_days", "review_target_days", "emergency_escalation_hours",
+        ]
         widgets = {
             "calling_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "calling_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

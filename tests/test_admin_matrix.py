@@ -76,7 +76,7 @@ def _fingerprint(tables: list[str]) -> dict[str, tuple]:
              for n in tables]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
-        return dict(zip(tables, cursor.fetchone()))
+        return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
 def _writes() -> dict[str, tuple]:

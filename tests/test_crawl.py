@@ -519,7 +519,7 @@ class Crawl:
             values = GARBAGE_CORE + extra
             if not fields:  # a page that reads no query string: one request with the usual ones
                 values = ["abc", "\x00", "99999999999999999999999", "x" * 5000]
-                self.ask(f"{path}?" + urlencode(dict(zip(ID_PARAMS, values))))
+                self.ask(f"{path}?" + urlencode(dict(zip(ID_PARAMS, values, strict=False))))
                 asked += 1
                 continue
             fields.add("page")
@@ -587,7 +587,7 @@ def _snapshot() -> dict[str, int]:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {quote(t)})" for t in tables))
-        return dict(zip(tables, cursor.fetchone()))
+        return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
 @pytest.mark.django_db
@@ -618,7 +618,7 @@ def test_every_post_form_refuses_empty_and_malformed_input(world, client, person
         for label, garbage in (("long text", "x" * 5000), ("impossible date", "2026-13-45"),
                                ("huge number", "99999999999999999999999"), ("SQL", "1' OR '1'='1")):
             variants[f"{label} in every field"] = {**form["hidden"], **buttons, **{f: garbage for f in form["fields"]}}
-        for field, value in form["hidden"].items():
+        for field in form["hidden"]:
             if field != "action":
                 for garbage in ("abc", "99999999999999999999999", "-1"):
                     variants[f"{field}={garbage}"] = {**form["hidden"], **buttons, field: garbage}

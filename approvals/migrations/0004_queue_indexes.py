@@ -6,6 +6,8 @@ from django.db import migrations, models
 
 from facilities.migration_operations import (
     AddIndexConcurrentlyOnPostgres as AddIndexConcurrently,
+)
+from facilities.migration_operations import (
     RemoveIndexConcurrentlyOnPostgres as RemoveIndexConcurrently,
 )
 

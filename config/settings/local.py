@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .base import *  # noqa: F401,F403
-from .base import VAR_DIR, env
+from .base import DATABASES, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 

@@ -2,6 +2,7 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
+
 def roles(apps, schema_editor):
     grant(apps, "emergencies")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 

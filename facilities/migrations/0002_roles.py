@@ -4,6 +4,7 @@ from django.db import migrations
 
 from facilities.roles_setup import grant
 
+
 def create_roles(apps, schema_editor):
     grant(apps, "facilities")  # the grants are in facilities.roles_setup.ROLE_GRANTS
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.errors import DomainError
 from api.scoping import facility_for_client, inmate_for_client
+from core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from approvals.models import CaseParty, PhoneListEntry
 from approvals import services
+from approvals.models import CaseParty, PhoneListEntry
 from facilities.models import CallingPolicy
 
 from ..factories import PASSWORD, InmateFactory

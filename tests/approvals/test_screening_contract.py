@@ -33,14 +33,14 @@ def test_clean_number_has_no_findings(inmate):
 
 def test_finding_is_frozen(inmate):
     f = ScreenFinding("blocked_number", "block", "x", "y")
-    with pytest.raises(Exception):
+    with pytest.raises(AttributeError):  # a frozen dataclass's FrozenInstanceError is one
         f.kind = "other"  # type: ignore[misc]
 
 
 def test_screen_number_fixed_query_count(inmate, home, django_assert_max_num_queries):
     case = CourtCaseFactory(facility=home)
     CasePartyFactory(case=case, role=CaseParty.Role.DEFENDANT, inmate=inmate)
-    for i in range(5):
+    for _ in range(5):
         CasePartyFactory(case=case, role=CaseParty.Role.VICTIM, numbers=[NUMBER])
         NoContactOrderFactory(inmate=inmate, numbers=[NUMBER])
         BlockedNumberFactory(facility=home, number=NUMBER)

@@ -5,8 +5,8 @@ import pytest
 from approvals import services
 from approvals.models import EntryTransition, PhoneListEntry
 from approvals.services import EntryError
-from core.errors import AlreadyDecided, IllegalTransition
 from audit.models import AuditEvent
+from core.errors import AlreadyDecided, IllegalTransition
 
 from ..factories import facility_today
 from .factories import PhoneListEntryFactory

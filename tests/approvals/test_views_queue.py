@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,12 +70,12 @@ def test_queue_bad_filter_values_show_errors_and_change_nothing(login, staff, in
 def test_queue_query_count_is_constant(login, staff, home, inmate, django_assert_max_num_queries):
     client = login(staff)
     url = reverse("approvals-queue", args=["home"])
-    for i in range(3):
+    for _ in range(3):
         _pending(inmate, finding="co_defendant")
     client.get(url)
     with django_assert_max_num_queries(14) as few:
         client.get(url)
-    for i in range(30):
+    for _ in range(30):
         _pending(InmateFactory(facility=home), finding="shared_number")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from calls import services
 from calls.models import LedgerEntry, MinuteBalance, PhoneRestriction
-from core.errors import IllegalTransition
 from calls.selectors import ledger_sum
+from core.errors import IllegalTransition
 
 pytestmark = pytest.mark.django_db
 

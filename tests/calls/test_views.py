@@ -8,7 +8,7 @@ from django.urls import reverse
 from calls import services
 from calls.models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
 
-from .factories import NUMBER, PhoneRestrictionFactory
+from .factories import PhoneRestrictionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from approvals.numbers import NumberNotCallable
 from audit.models import AuditEvent
-from emergencies import services
 from core.errors import IllegalTransition
+from emergencies import services
 from emergencies.models import EmergencyRequest, EmergencyRequestEvent
 from facilities.models import Role
 from tests.approvals.factories import BlockedNumberFactory, NoContactOrderFactory

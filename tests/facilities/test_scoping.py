@@ -1,3 +1,7 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
 from facilities.models import Facility, Inmate, Role
 from facilities.scoping import (
     STAFF_ROLES,
@@ -7,10 +11,6 @@ from facilities.scoping import (
     get_facility_for_user,
     scope_for_user,
 )
-
-import pytest
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from ..factories import UserFactory, user_with_role
 
