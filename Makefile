@@ -28,9 +28,11 @@ PYTEST_WORKERS ?= -n 2 --dist loadfile
 test: install check
 	scripts/test-services $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-## make check: ruff (rules in pyproject.toml), no missing migration, Django's system checks.
+## make check: ruff (rules in pyproject.toml), the apps' dependency direction (import-linter's contract in
+## pyproject.toml), no missing migration, Django's system checks.
 check: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from audit.admin_base import ScopedReadOnlyAdmin
 from audit.services import audit_record
+from facilities.admin_base import ScopedReadOnlyAdmin
 
 from .models import PlatformClient
 from .services import platform_client_token_issue

@@ -6,7 +6,7 @@ from django import forms
 
 from facilities.models import Inmate
 
-from .models import BlockedNumber, CaseParty, DecisionReason, Relationship
+from .models import BlockedNumber, CaseParty, CourtCase, DecisionReason, Relationship
 from .numbers import display_number
 
 NUMBERS_HELP = "One number per line (any usual format; US numbers without a country code)."
@@ -119,8 +119,6 @@ class OrderForm(forms.Form):
         return inmate
 
     def clean_case_number(self):
-        from .models import CourtCase
-
         value = self.cleaned_data["case_number"].strip()
         if not value:
             return None

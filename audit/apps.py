@@ -8,7 +8,6 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401
         from .append_only import ensure_guards
 
         # After every migrate (and flush): any append-only table without its guard gets it back.

@@ -61,8 +61,8 @@ def main() -> None:
     period = dt.date(2026, 4, 1)
     with connection.cursor() as cur:  # a rerun (--keep): forget the previous run's reset
         cur.execute("DELETE FROM calls_ledgerentry WHERE reset_id IS NOT NULL")
-    from calls.periods import reset_moment
     from facilities.models import Facility
+    from facilities.periods import reset_moment
 
     facilities = list(Facility.objects.order_by("id"))
     # The reset rows are kept between reruns and set back to "queued" (nothing searches the ledger by reset,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.admin_base import AppendOnlyAdmin, ScopedReadOnlyAdmin
+from facilities.admin_base import AppendOnlyAdmin, ScopedReadOnlyAdmin
 
 from .models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
 

@@ -11,11 +11,12 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.models import PhoneListEntry
 from facilities.models import Facility, Inmate
+from facilities.periods import period_for_facility, reset_moment
 
 from . import reset, services
 from .models import Call, CallKind, LedgerEntry, MonthlyReset
-from .periods import period_for_facility, reset_moment
 
 CODES = ["fed-dub", "tx-huntsville", "cook-county"]
 FALLBACK_NUMBERS = ["+13125550111", "+12135550122", "+17135550133"]
@@ -37,10 +38,6 @@ def seed(*, stdout) -> None:
 
 
 def _numbers_for(inmate: Inmate) -> list[str]:
-    try:
-        from approvals.models import PhoneListEntry
-    except ImportError:  # pragma: no cover
-        return FALLBACK_NUMBERS
     live = list(PhoneListEntry.objects.filter(inmate=inmate, status=PhoneListEntry.Status.LIVE, legal=False)
                 .values_list("number", flat=True)[:3])
     return live or FALLBACK_NUMBERS

@@ -38,9 +38,9 @@ from django.utils import timezone
 from audit.services import audit_record
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility
+from facilities.periods import period_for_facility, reset_moment
 
 from .models import MonthlyReset
-from .periods import period_for_facility, reset_moment
 
 ACTOR_LABEL = "monthly reset"
 

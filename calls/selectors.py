@@ -8,9 +8,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from facilities.models import Facility, Inmate
+from facilities.periods import next_reset_period, reset_moment
 
 from .models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
-from .periods import next_reset_period, reset_moment
 
 
 def balance_for(*, inmate: Inmate) -> MinuteBalance | None:

@@ -23,10 +23,10 @@ from core.errors import DomainError, IllegalTransition
 from emergencies.selectors import EmergencyGrant, emergency_grant_for
 from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
+from facilities.periods import period_for_facility
 
 from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
 from .models import Call, CallKind, LedgerEntry, MinuteBalance, PhoneRestriction
-from .periods import period_for_facility
 
 EXTRA_GRANT_MAX = 10_000
 MAX_DURATION_SECONDS = 24 * 3600  # a report longer than a day is not a call

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.numbers import normalize_number
-from approvals.screening import catalogue
+from approvals.screening import catalogue, screen_number
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import AlreadyDecided, DomainError
 from core.tasks import enqueue_on_commit
@@ -68,8 +68,6 @@ def _finding_dict(finding: Any) -> dict[str, str]:
 def emergency_number_screen(*, inmate: Inmate, number: str, facility_id: int | None = None) -> list[dict[str, str]]:
     """Screen the caller's number like any phone-list number (approvals' screening), as plain dicts.
     ``facility_id``: the request's facility, whose staff read the findings (the inmate may have moved since)."""
-    from approvals.screening import screen_number
-
     result = screen_number(inmate=inmate, number=number, legal=False, purpose="emergency",
                            readers_facility_id=facility_id)
     findings = getattr(result, "findings", result)

@@ -3,9 +3,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
-from audit.admin_base import AppendOnlyAdmin, AuditedAdminMixin, ScopedReadOnlyAdmin
+from audit.models import AuditEvent
 
+from .admin_base import AppendOnlyAdmin, AuditedAdminMixin, ScopedReadOnlyAdmin
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, RoleAssignment
+from .scoping import facility_ids_for_user
 from .services import facility_create
 
 
@@ -88,7 +90,7 @@ class CustodyEventAdmin(AppendOnlyAdmin):
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(ScopedReadOnlyAdmin):
     """System administrators grant and revoke roles; each grant, change and revocation is audited
-    (``audit.signals``) with the administrator as its actor."""
+    (``facilities.receivers``) with the administrator as its actor."""
 
     system_admin = True
     list_display = ["user", "role", "facility", "all_facilities", "granted_by", "granted_at"]
@@ -127,3 +129,24 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     pass
+
+
+# The audit trail's admin lives here, above the audit app, because its list is scoped to the auditor's facilities.
+@admin.register(AuditEvent)
+class AuditEventAdmin(AppendOnlyAdmin):
+    facility_path = "facility"
+    list_display = ["occurred_at", "action", "actor_label", "facility", "target_repr", "reason", "ip_address"]
+    list_filter = ["action", "facility"]
+    search_fields = ["actor_label", "target_repr", "reason", "action"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["facility"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        # Events tied to no facility (logins, exports) are visible to auditors of every facility.
+        if not request.user.is_superuser:
+            ids = facility_ids_for_user(request.user)
+            if ids is not None:
+                base = AuditEvent.objects.all()
+                return base.filter(facility_id__in=ids) | base.filter(facility__isnull=True, actor=request.user)
+        return qs

@@ -107,7 +107,7 @@ class CallingPolicy(models.Model):
         ],
         verbose_name="reset day of month",
     )
-    # A change of the reset day takes effect at the next reset moment (calls/periods.py): the period current
+    # A change of the reset day takes effect at the next reset moment (facilities/periods.py): the period current
     # at the change is held until the first 00:00 on the new day. Set by policy_update only.
     reset_period_held = models.DateField(
         null=True, blank=True, editable=False,

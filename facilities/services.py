@@ -14,6 +14,7 @@ from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import DomainError
 
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
+from .periods import reset_day_change
 from .signals import inmate_booked, inmate_released, inmate_transferred
 
 
@@ -56,9 +57,7 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
         return policy
     if "reset_day" in changed:
         # A new reset day takes effect at the next reset moment: the current period is held until the first
-        # 00:00 on the new day (calls/periods.py says how, and why nobody is reset at another time).
-        from calls.periods import reset_day_change
-
+        # 00:00 on the new day (facilities/periods.py says how, and why nobody is reset at another time).
         policy.reset_period_held, policy.reset_day_from = reset_day_change(
             policy=policy, tz=facility.timezone, old_day=before["reset_day"], at=timezone.now()
         )

@@ -40,8 +40,8 @@ from django.http import QueryDict
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from audit.admin_base import ScopedReadOnlyAdmin
 from audit.models import AuditEvent
+from facilities.admin_base import ScopedReadOnlyAdmin
 from facilities.models import Facility
 from facilities.scoping import scope_for_user
 

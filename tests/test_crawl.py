@@ -41,11 +41,11 @@ from approvals.numbers import display_number
 from calls import reset as calls_reset
 from calls import services as calls
 from calls.models import Call, MonthlyReset, PhoneRestriction
-from calls.periods import period_for_facility, reset_moment
 from emergencies import services as emergencies
 from emergencies.models import EmergencyRequest
 from facilities import services as facilities
 from facilities.models import CallingPolicy, Role
+from facilities.periods import period_for_facility, reset_moment
 
 from .factories import FacilityFactory, facility_today, user_with_role
 

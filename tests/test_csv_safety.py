@@ -14,10 +14,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from audit.admin_base import ScopedReadOnlyAdmin
 from audit.services import audit_record
 from calls.models import LedgerEntry
 from core.csv import FORMULA_PREFIXES, csv_cell, csv_lines
+from facilities.admin_base import ScopedReadOnlyAdmin
 from facilities.models import CustodyEvent
 
 from .factories import UserFactory

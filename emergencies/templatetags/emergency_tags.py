@@ -1,5 +1,6 @@
 from django import template
 
+from approvals.models import EntryFinding
 from approvals.numbers import display_number
 
 register = template.Library()
@@ -12,8 +13,6 @@ def phone(value: str) -> str:
 
 @register.filter
 def finding_label(code: str) -> str:
-    from approvals.models import EntryFinding
-
     try:
         return EntryFinding.Kind(code).label
     except ValueError:

@@ -16,7 +16,6 @@ from django.utils import timezone
 from approvals import services as approvals
 from approvals.models import BlockedNumber, EntryFinding, PhoneListEntry, Relationship
 from audit import append_only
-from audit.admin_base import AppendOnlyAdmin
 from audit.models import AuditEvent
 from audit.services import audit_record
 from calls import services as calls
@@ -24,6 +23,7 @@ from calls.models import LedgerEntry
 from emergencies import services as emergencies
 from emergencies.models import EmergencyRequest, EmergencyRequestEvent
 from facilities import services as roster
+from facilities.admin_base import AppendOnlyAdmin
 from facilities.models import CustodyEvent
 
 pytestmark = pytest.mark.django_db

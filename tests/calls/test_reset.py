@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from calls import reset, services
 from calls.models import LedgerEntry, MinuteBalance, MonthlyReset
-from calls.periods import current_period, reset_moment
 from facilities.models import Inmate
+from facilities.periods import current_period, reset_moment
 
 from ..factories import FacilityFactory, InmateFactory
 

@@ -1,6 +1,6 @@
 """A change of the reset day takes effect at the next reset moment; it never resets anyone at another time
 (domain.md §5, issue 8 defect 12). The period current at the change is held until the first 00:00 on the
-new day that is after the change and in a later month (calls/periods.py)."""
+new day that is after the change and in a later month (facilities/periods.py)."""
 
 import datetime as dt
 import zoneinfo
@@ -11,8 +11,8 @@ from django.db.models import Sum
 from audit.models import AuditEvent
 from calls import reset, selectors, services
 from calls.models import LedgerEntry, MinuteBalance, MonthlyReset
-from calls.periods import first_reset_after_change, period_for_facility, schedule_period
 from facilities.models import CallingPolicy, Facility, Role
+from facilities.periods import first_reset_after_change, period_for_facility, schedule_period
 from facilities.services import policy_update
 
 from ..factories import FacilityFactory, InmateFactory, user_with_role

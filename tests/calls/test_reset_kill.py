@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from calls.models import LedgerEntry, MinuteBalance, MonthlyReset
-from calls.periods import period_for_facility
+from facilities.periods import period_for_facility
 
 from ..factories import FacilityFactory, InmateFactory
 from ..worker import ROOT, database_url, wait_for

@@ -5,9 +5,9 @@ import redis
 from django.utils import timezone
 
 from calls.models import LedgerEntry, MinuteBalance, MonthlyReset
-from calls.periods import period_for_facility
 from config.celery import app
 from facilities.models import Facility, Inmate
+from facilities.periods import period_for_facility
 
 from ..factories import FacilityFactory, InmateFactory, facility_today
 from ..worker import celery_worker, wait_for

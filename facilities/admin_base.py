@@ -33,9 +33,12 @@ from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.services import audit_record
 from core.csv import csv_cell, csv_row
-from facilities.scoping import scope_for_user
-from facilities.times import iso_local, zone_lookup
+
+from .models import Facility
+from .scoping import scope_for_user
+from .times import iso_local, zone_lookup
 
 EXPORT_PARAM = "_export"
 
@@ -47,8 +50,6 @@ class _Echo:
 
 def _facility_of(obj):
     """The facility a system record belongs to, for the audit event (None when it has none or many)."""
-    from facilities.models import Facility
-
     if isinstance(obj, Facility):
         return obj
     facility = getattr(obj, "facility", None)
@@ -60,8 +61,6 @@ class AuditedAdminMixin:
     trail, in the same transaction as the change: who, when, which record and which fields."""
 
     def _audit(self, request, action: str, obj, data: dict) -> None:
-        from audit.services import audit_record
-
         audit_record(action=action, actor=request.user, facility=_facility_of(obj), target=obj,
                      data={"model": obj._meta.label_lower, **data})
 
@@ -206,8 +205,6 @@ class ScopedReadOnlyAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     def export_csv(self, request):
         """The current list, with its filters, search and ordering, as CSV (every page). Filters the
         list would refuse redirect exactly as the list does (``?e=1``); nothing is recorded then."""
-        from audit.services import audit_record
-
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         params = request.GET.copy()

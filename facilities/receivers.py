@@ -1,17 +1,19 @@
-"""Security events: logins, failed logins, lockouts, role changes go to the audit trail."""
+"""Security events go to the audit trail: logins, failed logins, lockouts (at the address the trusted proxies
+saw), role grants, changes and revocations. Connected by importing this module in FacilitiesConfig.ready."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .services import audit_record
+from audit.services import audit_record
+
+from .login_security import client_ip
+from .scoping import clear_role_cache
 
 
 def _ip(request) -> str | None:
     """The client's address as the trusted proxies saw it (the one axes locks on), not the proxy's."""
-    from facilities.login_security import client_ip
-
     return client_ip(request)
 
 
@@ -38,8 +40,6 @@ def _locked_out(sender, request, username=None, ip_address=None, **kwargs):
 
 
 def _role_changed(instance, action: str) -> None:
-    from facilities.scoping import clear_role_cache
-
     clear_role_cache(instance.user)
     audit_record(
         action=action,
