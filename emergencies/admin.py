@@ -26,7 +26,7 @@ class EmergencyRequestAdmin(ScopedReadOnlyAdmin):
         "id", "facility", "inmate", "category", "caller_name", "caller_number", "relationship", "channel",
         "received_at", "logged_by", "status", "decided_by", "decided_at", "decision_note", "window_start",
         "window_end", "call_minutes", "charged", "message_delivered_by", "message_delivered_at", "escalated_at",
-        "used_at", "used_call_id", "closed_at",
+        "used_at", "closed_at",
     ]
     list_filter = ["status", "category", "channel", "charged", "facility"]
     search_fields = ["caller_number", "caller_name", "inmate__register_number", "inmate__last_name"]

@@ -87,7 +87,6 @@ class EmergencyRequest(TransitionMixin, models.Model):
     message_delivered_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True, help_text="When the platform was allowed the call.")
-    used_call_id = models.BigIntegerField(null=True, blank=True, help_text="The call the platform placed.")
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When the request was completed or expired.")
 
     history = HistoricalRecords()
@@ -107,9 +106,6 @@ class EmergencyRequest(TransitionMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(call_minutes__gte=1, call_minutes__lte=240), name="emergency_call_minutes_1_240"
-            ),
-            models.UniqueConstraint(
-                fields=["used_call_id"], condition=Q(used_call_id__isnull=False), name="emergency_one_request_per_call"
             ),
         ]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals.numbers import normalize_number
@@ -278,7 +279,7 @@ def emergency_grant_use(*, grant: EmergencyGrant, call) -> None:
     with transaction.atomic():
         updated = EmergencyRequest.objects.filter(
             pk=grant.request_id, status=Status.APPROVED, used_at__isnull=True
-        ).update(used_at=now, used_call_id=call.pk)
+        ).update(used_at=now)
         if updated != 1:
             raise EmergencyError(code="grant_unavailable", message="This emergency approval has already been used.")
         request = EmergencyRequest.objects.select_related("facility").get(pk=grant.request_id)
@@ -286,10 +287,14 @@ def emergency_grant_use(*, grant: EmergencyGrant, call) -> None:
 
 
 def emergency_call_completed(*, call) -> None:
-    """The platform reported the emergency call finished: the request is completed. Idempotent."""
+    """The platform reported the emergency call finished: the request it was placed for
+    (``Call.emergency_request``, the one link between the two) is completed. Idempotent."""
+    if call.emergency_request_id is None:
+        return
     with transaction.atomic():
         request = (
-            EmergencyRequest.objects.select_for_update().select_related("facility").filter(used_call_id=call.pk).first()
+            EmergencyRequest.objects.select_for_update().select_related("facility")
+            .filter(pk=call.emergency_request_id, used_at__isnull=False).first()
         )
         if request is None or request.status == Status.COMPLETED:
             return
@@ -343,13 +348,11 @@ def emergency_requests_escalate(*, now: dt.datetime | None = None) -> list[int]:
 def emergency_windows_expire(*, now: dt.datetime | None = None) -> list[int]:
     """Approved calls whose window passed unused expire; so do those whose allowed call lapsed unreported
     (the calls app expired its authorisation). Returns the ids expired."""
-    from django.db.models import F, Q
-
     now = now or timezone.now()
     expired: list[int] = []
     due = Q(status=Status.APPROVED, window_end__lte=now)
     unused = Q(used_at__isnull=True)
-    lapsed = Q(used_at__isnull=False, calls__pk=F("used_call_id"), calls__status="expired")
+    lapsed = Q(used_at__isnull=False, calls__status="expired")  # its one call (Call.emergency_request)
     ids = list(EmergencyRequest.objects.filter(due & (unused | lapsed)).values_list("id", flat=True).distinct())
     for request_id in ids:
         with transaction.atomic():
@@ -371,6 +374,6 @@ def emergency_windows_expire(*, now: dt.datetime | None = None) -> list[int]:
                 note = "The emergency call was allowed but never reported complete; its authorisation lapsed."
             _log(req, Kind.EXPIRED, actor="system", from_status=old, note=note, at=now)
             audit_record(action="emergency_approval_expired", actor="system", facility=req.facility, target=req,
-                         reason=note, data={"window_end": req.window_end.isoformat(), "call_id": req.used_call_id})
+                         reason=note, data={"window_end": req.window_end.isoformat(), "call_id": req.calls.values_list("pk", flat=True).first()})
             expired.append(req.pk)
     return expired

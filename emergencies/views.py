@@ -133,7 +133,7 @@ def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
         earlier=earlier, events=emergency.events.select_related("actor"),
         can_decide=is_warden and emergency.is_open,
         escalation_due=emergency.escalation_due_at(facility.policy.emergency_escalation_hours),
-        emergency_calls=list(emergency.calls.order_by("requested_at")) if emergency.used_call_id else [],
+        emergency_calls=list(emergency.calls.order_by("requested_at")) if emergency.used_at else [],
     )
     if context["can_decide"]:
         context["approve_form"] = forms.get("approve_form") or ApproveForm()

@@ -186,7 +186,7 @@ def test_emergency_call_replaces_the_list_uncharged_no_gap(funded, authorize, co
     call = Call.objects.get(pk=body["call_id"])
     assert call.emergency_request_id == request.pk and not call.charged
     request.refresh_from_db()
-    assert request.used_call_id == call.pk
+    assert request.used_at is not None and list(request.calls.all()) == [call]
     assert complete(call.pk, 20 * 60).json() == {"minutes_charged": 0, "minutes_remaining": 300}
     request.refresh_from_db()
     assert request.status == "completed"

@@ -66,7 +66,8 @@ def test_use_spends_the_grant_once(approved, inmate):
         grant = emergency_grant_for(inmate=inmate, number=NUMBER, at=timezone.now())
         emergency_grant_use(grant=grant, call=call)
     approved.refresh_from_db()
-    assert approved.used_call_id == 4242 and approved.used_at is not None
+    assert approved.used_at is not None
+    assert approved.events.get(kind=EmergencyRequestEvent.Kind.CALL_ALLOWED).data == {"call_id": 4242}
     assert approved.status == EmergencyRequest.Status.APPROVED
     with transaction.atomic():
         assert emergency_grant_for(inmate=inmate, number=NUMBER, at=timezone.now()) is None
@@ -77,7 +78,7 @@ def test_use_spends_the_grant_once(approved, inmate):
 
 
 def test_completion_closes_the_request_once(approved, inmate):
-    call = SimpleNamespace(pk=77)
+    call = SimpleNamespace(pk=77, emergency_request_id=approved.pk)
     with transaction.atomic():
         emergency_grant_use(grant=emergency_grant_for(inmate=inmate, number=NUMBER, at=timezone.now()), call=call)
     emergency_call_completed(call=call)
@@ -88,6 +89,7 @@ def test_completion_closes_the_request_once(approved, inmate):
 
 
 def test_completion_of_an_unrelated_call_does_nothing(approved):
-    emergency_call_completed(call=SimpleNamespace(pk=999))
+    emergency_call_completed(call=SimpleNamespace(pk=999, emergency_request_id=None))
+    emergency_call_completed(call=SimpleNamespace(pk=998, emergency_request_id=approved.pk))  # its grant unused
     approved.refresh_from_db()
     assert approved.status == EmergencyRequest.Status.APPROVED

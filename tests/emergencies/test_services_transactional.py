@@ -56,7 +56,7 @@ def test_from_intake_to_the_completed_call_each_step_in_its_own_transaction(time
     call = calls_services.call_authorize(facility=home, register_number=inmate.register_number,
                                          number="+13125550142", client=client)  # spends the grant
     assert call.status == "authorized" and call.kind == "emergency" and call.max_minutes == 10
-    assert EmergencyRequest.objects.get(pk=request.pk).used_call_id == call.pk
+    assert list(EmergencyRequest.objects.get(pk=request.pk).calls.all()) == [call]  # the one link: Call.emergency_request
     calls_services.call_complete(call_id=call.pk, duration_seconds=300, facility_ids={home.pk}, client=client)
     stored = EmergencyRequest.objects.get(pk=request.pk)
     assert stored.status == Status.COMPLETED and stored.closed_at is not None

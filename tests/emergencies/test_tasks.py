@@ -66,8 +66,7 @@ def test_expiry_of_unused_windows(inmate, home):
                                    window_end=now - dt.timedelta(hours=1))
     current = EmergencyRequestFactory(inmate=inmate, approved=True)
     used = EmergencyRequestFactory(inmate=inmate, approved=True, window_start=now - dt.timedelta(hours=25),
-                                   window_end=now - dt.timedelta(hours=1), used_at=now - dt.timedelta(hours=2),
-                                   used_call_id=5)
+                                   window_end=now - dt.timedelta(hours=1), used_at=now - dt.timedelta(hours=2))
     assert tasks.emergency_expire_windows.delay().get() == 1
     past.refresh_from_db(), current.refresh_from_db(), used.refresh_from_db()
     assert past.status == Status.EXPIRED and past.closed_at is not None
@@ -82,9 +81,9 @@ def test_expiry_of_unused_windows(inmate, home):
 
 def test_a_late_completion_still_closes_an_expired_request(inmate):
     now = timezone.now()
-    request = EmergencyRequestFactory(inmate=inmate, caller_number=NUMBER, status=Status.EXPIRED, used_call_id=9,
+    request = EmergencyRequestFactory(inmate=inmate, caller_number=NUMBER, status=Status.EXPIRED,
                                       used_at=now - dt.timedelta(hours=3))
-    services.emergency_call_completed(call=SimpleNamespace(pk=9))
+    services.emergency_call_completed(call=SimpleNamespace(pk=9, emergency_request_id=request.pk))
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
 
