@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -66,9 +67,22 @@ MULTI_STEP = {
 }
 
 
-def _functions(module_name: str) -> dict[str, object]:
+def _modules(module_name: str) -> list:
+    """The services module, or a services package and each of its modules (approvals.services.entries, …)."""
     module = importlib.import_module(module_name)
-    return {name: fn for name, fn in inspect.getmembers(module, inspect.isfunction) if fn.__module__ == module_name}
+    found = [module]
+    for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+        found.append(importlib.import_module(f"{module_name}.{info.name}"))
+    return found
+
+
+def _functions(module_name: str) -> dict[str, object]:
+    """The functions defined in a services module, or in any module of a services package."""
+    found: dict[str, object] = {}
+    for module in _modules(module_name):
+        found.update({name: fn for name, fn in inspect.getmembers(module, inspect.isfunction)
+                      if fn.__module__ == module.__name__})
+    return found
 
 
 def _public(module_name: str) -> dict[str, object]:
@@ -166,6 +180,37 @@ def test_no_helper_owns_a_transaction(module_name):
         f"{module_name}: helpers {atomic} are decorated with @transaction.atomic; the service that calls them "
         "must own the transaction (decorate the service instead)"
     )
+
+
+@pytest.mark.parametrize("module_name", SERVICE_MODULES)
+def test_a_services_package_exports_every_public_function_of_its_modules(module_name):
+    """Callers write ``services.entry_add``: each public function of a package's module is the package's too."""
+    package = importlib.import_module(module_name)
+    missing = sorted(name for name, fn in _public(module_name).items() if getattr(package, name, None) is not fn)
+    assert not missing, f"{module_name} does not export {missing} (import them in its __init__.py)"
+
+
+def test_a_services_package_is_discovered_module_by_module():
+    modules = {module.__name__ for module in _modules("approvals.services")}
+    assert {"approvals.services", "approvals.services.entries", "approvals.services.rescreen"} <= modules
+    functions = _functions("approvals.services")
+    assert functions["entry_add"].__module__ == "approvals.services.entries"
+    assert functions["_update_screened"].__module__ == "approvals.services.rescreen"  # helpers too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_guard_catches_a_write_in_autocommit_from_a_services_package_module(home):
+    found: list[tuple[str, str]] = []
+    namespace = {"__name__": "approvals.services.blocks"}
+    exec(  # noqa: S102 - a function that looks, to the guard, like one of a services package's modules
+        "from facilities.models import Facility\n"
+        "def careless(pk):\n"
+        "    Facility.objects.filter(pk=pk).update(name='Renamed')\n",
+        namespace,
+    )
+    with connection.execute_wrapper(autocommit_writes(found)):
+        namespace["careless"](home.pk)
+    assert [service for service, _ in found] == ["approvals.services.blocks.careless"]
 
 
 @pytest.mark.django_db(transaction=True)

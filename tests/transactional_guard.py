@@ -28,6 +28,7 @@ SERVICE_MODULES = (
 # The audit trail's writer runs inside its caller's transaction (a service's, or a signal's such as a login):
 # a write of a service is caught through the service that called it.
 GUARDED = tuple(m for m in SERVICE_MODULES if m != "audit.services")
+_GUARDED_PACKAGES = tuple(f"{m}." for m in GUARDED)  # a services package's modules (approvals.services.entries)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE")
 
 
@@ -36,7 +37,7 @@ def _service_frame() -> str | None:
     frame, found = sys._getframe(2), None
     while frame is not None:
         module = frame.f_globals.get("__name__")
-        if module in GUARDED:
+        if module in GUARDED or (module or "").startswith(_GUARDED_PACKAGES):
             found = f"{module}.{frame.f_code.co_name}"
         frame = frame.f_back
     return found

@@ -124,10 +124,15 @@ def test_rescreen_takes_the_same_statements_for_3_or_30_entries(home, staff, dja
 
 
 def test_rescreen_in_chunks(home, staff, monkeypatch):
-    monkeypatch.setattr(services, "RESCREEN_CHUNK", 4)
+    monkeypatch.setattr("approvals.services.rescreen.RESCREEN_CHUNK", 4)
+    chunks: list[int] = []
+    rescreen = services.entries_rescreen
+    monkeypatch.setattr("approvals.services.rescreen.entries_rescreen",
+                        lambda *, entry_ids: chunks.append(len(entry_ids)) or rescreen(entry_ids=entry_ids))
     entries = _shared_live(home, 10)
     BlockedNumberFactory(facility=home, number=N[9])
     assert services.rescreen_entries_for(numbers=[N[9]], facility_id=home.pk) == 10
+    assert chunks == [4, 4, 2]
     assert PhoneListEntry.objects.filter(pk__in=[e.pk for e in entries], status=S.SUSPENDED).count() == 10
 
 
