@@ -27,10 +27,6 @@ class FindingSpec:
     blocks_emergency_message: bool = False  # nor have a message passed on to the inmate
     deny_reason: str = DecisionReason.OTHER  # the decision reason when this finding denies a new number
 
-    @property
-    def severity_label(self) -> str:
-        return "Blocks the number" if self.severity == BLOCK else "Needs review"
-
 
 CATALOGUE: dict[str, FindingSpec] = {spec.kind: spec for spec in (
     FindingSpec(Kind.NO_CONTACT_ORDER.value, BLOCK, Kind.NO_CONTACT_ORDER.label, blocks_call=True,

@@ -19,10 +19,6 @@ class ScreenFinding:
     reference: str
     message: str
 
-    @property
-    def blocks(self) -> bool:
-        return self.severity == BLOCK
-
 
 def finding(kind: str, reference: str, message: str) -> ScreenFinding:
     """A finding of ``kind``, with the severity the catalogue gives it."""
