@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.services import actor_user, audit_record_many
 from core.tasks import enqueue_on_commit
 from facilities.models import CallingPolicy, Facility, Inmate
+from facilities.times import local_day
 
 from ..models import (
     EntryFinding,
@@ -217,7 +218,7 @@ def entries_follow_transfer(*, inmate: Inmate, from_facility: Facility | None = 
         .filter(pk__in=open_ids, status=Status.LIVE).exclude(legal=True, legal_verified_at__isnull=False)
         .order_by("pk")
     )
-    day = (transferred_on or timezone.localdate()).isoformat()
+    day = (transferred_on or local_day(to_facility)).isoformat()
     # Facility codes only: the readers at either facility may hold no role at the other one (its name is its own).
     note = (f"Transferred from {from_facility.code} on {day}: {to_facility.code} reviews phone lists, so this "
             "number waits for its review.")
