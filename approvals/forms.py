@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from core.numbers import display_number
 from facilities.models import Inmate
 
 from .models import BlockedNumber, CaseParty, CourtCase, DecisionReason, Relationship
-from .numbers import display_number
 
 NUMBERS_HELP = "One number per line (any usual format; US numbers without a country code)."
 

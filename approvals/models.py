@@ -1,6 +1,6 @@
 """Phone lists and what screening knows: court cases and parties, no-contact orders, blocked numbers.
 
-Every number stored here is E.164 (``approvals.numbers.normalize_number``) and indexed, so that
+Every number stored here is E.164 (``core.numbers.normalize_number``) and indexed, so that
 screening a number is a fixed handful of index look-ups whatever the volume (domain.md §3, §8).
 """
 

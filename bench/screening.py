@@ -181,8 +181,8 @@ def bench_screening(info: dict, samples: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from approvals.numbers import NumberNotCallable, normalize_number
     from approvals.screening import screen_number
+    from core.numbers import NumberNotCallable, normalize_number
     from facilities.models import Inmate
 
     rng = random.Random(3)

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from api.scoping import client_facility_ids, facility_for_client
 from api.serializers import error_responses, validated
-from approvals.numbers import normalize_number
+from core.numbers import normalize_number
 
 from . import services
 from .models import REASONS

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from approvals.numbers import NumberNotCallable, normalize_number
+from core.numbers import NumberNotCallable, normalize_number
 
 from .models import REASONS, Call, CallKind
 

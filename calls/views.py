@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.numbers import display_number
 from audit.services import audit_record
 from core.csv import csv_lines
 from core.errors import DomainError
+from core.numbers import display_number
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
 from facilities.pages import facility_context

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from approvals.numbers import NumberNotCallable, normalize_number
+from core.numbers import NumberNotCallable, normalize_number
 from facilities.models import Facility, Inmate
 
 from .models import EmergencyRequest

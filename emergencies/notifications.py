@@ -12,7 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.urls import reverse
 
-from approvals.numbers import display_number
+from core.numbers import display_number
 from facilities.models import Role
 from facilities.times import local_time_label
 

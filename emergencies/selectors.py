@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from approvals.numbers import NumberNotCallable, normalize_number
+from core.numbers import NumberNotCallable, normalize_number
 from facilities.models import Facility, Inmate
 
 from .models import EmergencyRequest

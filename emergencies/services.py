@@ -13,10 +13,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from approvals.numbers import normalize_number
 from approvals.screening import catalogue, screen_number
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import AlreadyDecided, DomainError
+from core.numbers import normalize_number
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from approvals.numbers import NumberNotCallable
 from core.errors import AlreadyDecided
+from core.numbers import NumberNotCallable
 from facilities.decorators import facility_view
 from facilities.models import Facility
 from facilities.pages import facility_context

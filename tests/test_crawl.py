@@ -37,10 +37,10 @@ from django.utils import timezone
 
 from approvals import services as approvals
 from approvals.models import BlockedNumber, CaseParty, NoContactOrder, PhoneListEntry
-from approvals.numbers import display_number
 from calls import reset as calls_reset
 from calls import services as calls
 from calls.models import Call, MonthlyReset, PhoneRestriction
+from core.numbers import display_number
 from emergencies import services as emergencies
 from emergencies.models import EmergencyRequest
 from facilities import services as facilities

@@ -16,11 +16,11 @@ from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from core.numbers import NumberNotCallable, display_number, normalize_number
 from facilities.models import CallingPolicy
 from facilities.times import local_day
 
 from ..models import BlockedNumber, CaseParty, PartyNumber, PhoneListEntry, ProtectedNumber, in_force_q
-from ..numbers import NumberNotCallable, display_number, normalize_number
 from ..selectors import list_counted_q
 from .findings import (
     ScreenFinding,

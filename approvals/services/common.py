@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from audit.services import actor_label_for, actor_user
 from core.errors import DomainError
+from core.numbers import NumberNotCallable, normalize_number
 
 from ..models import (
     DecisionReason,
     EntryTransition,
     PhoneListEntry,
 )
-from ..numbers import NumberNotCallable, normalize_number
 
 Status = PhoneListEntry.Status
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import AlreadyDecided
+from core.numbers import display_number
 from facilities.models import CallingPolicy, Inmate
 from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
@@ -20,7 +21,6 @@ from ..models import (
     PhoneListEntry,
     Relationship,
 )
-from ..numbers import display_number
 from ..screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
 from ..screening.catalogue import deny_reason_for
 from .common import EntryError, Status, _normalize, _require, _transition

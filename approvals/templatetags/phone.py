@@ -1,6 +1,6 @@
 from django import template
 
-from approvals.numbers import display_number
+from core.numbers import display_number
 
 register = template.Library()
 

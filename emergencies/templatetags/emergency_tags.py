@@ -1,7 +1,7 @@
 from django import template
 
 from approvals.models import EntryFinding
-from approvals.numbers import display_number
+from core.numbers import display_number
 
 register = template.Library()
 

@@ -7,9 +7,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from approvals.numbers import NumberNotCallable
 from audit.models import AuditEvent
 from core.errors import IllegalTransition
+from core.numbers import NumberNotCallable
 from emergencies import services
 from emergencies.models import EmergencyRequest, EmergencyRequestEvent
 from facilities.models import Role
