@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core.errors import AlreadyDecided, DomainError
+from core.views import form_status, page_of
 from facilities.decorators import facility_view
 from facilities.models import CallingPolicy, Inmate
 from facilities.pages import facility_context
@@ -40,7 +40,7 @@ def _error_to_form(form, exc: DomainError) -> None:
 
 
 def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -117,7 +117,7 @@ def entry_detail(request, facility, pk: int):
             return redirect("approvals-queue", code=facility.code)
     findings = entry.findings.order_by("cleared_at", "found_at", "id")
     transitions = entry.transitions.select_related("actor")
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/entry_detail.html", facility_context(
         request, facility, entry=entry, form=form, findings=findings, transitions=transitions,
     ), status=status)
@@ -141,7 +141,7 @@ def entry_add(request, facility, inmate_pk: int):
         else:
             messages.success(request, f"{entry.contact_name}'s number was added: {entry.get_status_display().lower()}.")
             return redirect("inmate-detail", code=facility.code, pk=inmate.pk)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/entry_add.html", facility_context(request, facility, inmate=inmate, form=form),
                   status=status)
 
@@ -157,7 +157,7 @@ def _entry_note_action(request, facility, pk, *, action, title, button):
         else:
             messages.success(request, f"{title}: done.")
             return redirect("inmate-detail", code=facility.code, pk=entry.inmate_id)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/entry_action.html", facility_context(
         request, facility, entry=entry, form=form, title=title, button=button), status=status)
 
@@ -206,7 +206,7 @@ def order_list(request, facility):
     if q:
         qs = qs.filter(inmate__register_number__istartswith=q) | qs.filter(order_number__istartswith=q)
     page, querystring = _page(request, qs)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/order_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, state=state, q=q, today=today,
     ), status=status)
@@ -243,7 +243,7 @@ def order_detail(request, facility, pk: int):
                 return redirect("approvals-order", code=facility.code, pk=order.pk)
             _error_to_form(change_form if request.POST.get("action") == "change" else end_form, exc)
     history = order.history.select_related("history_user").order_by("-history_date")[:20]
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/order_detail.html", facility_context(
         request, facility, order=order, numbers=numbers, change_form=change_form, end_form=end_form,
         history=history, active=order.is_active(local_day(facility)),
@@ -269,7 +269,7 @@ def case_list(request, facility):
     if q:
         qs = qs.filter(case_number__icontains=q)
     page, querystring = _page(request, qs)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/case_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, q=q), status=status)
 
@@ -309,7 +309,7 @@ def case_detail(request, facility, pk: int):
             _error_to_form(target, exc)
             messages.error(request, exc.message)
     parties = case.parties.select_related("inmate").prefetch_related("numbers").order_by("removed_at", "role", "name")
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/case_detail.html", facility_context(
         request, facility, case=case, parties=parties, party_form=party_form, numbers_form=numbers_form,
         remove_form=remove_form,
@@ -340,7 +340,7 @@ def block_list(request, facility):
     if q:
         qs = qs.filter(number__contains="".join(ch for ch in q if ch.isdigit()) or q)
     page, querystring = _page(request, qs)
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/block_list.html", facility_context(
         request, facility, form=form, page=page, querystring=querystring, state=state, q=q), status=status)
 
@@ -370,7 +370,7 @@ def block_detail(request, facility, pk: int):
                 messages.success(request, "The block was lifted; the affected numbers wait for review again.")
                 return redirect("approvals-block", code=facility.code, pk=block.pk)
     history = block.history.select_related("history_user").order_by("-history_date")[:20]
-    status = 400 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "approvals/block_detail.html", facility_context(
         request, facility, blocked_number=block, form=form, history=history, active=block.is_active()),
         status=status)  # not "block": inside {% block %} Django's own ``block`` variable would shadow it

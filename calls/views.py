@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from audit.services import audit_record
 from core.csv import csv_lines
 from core.errors import DomainError
 from core.numbers import display_number
+from core.views import form_status, page_of
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
 from facilities.pages import facility_context
@@ -63,7 +63,7 @@ def call_list(request, facility):
     calls = filterset.qs
     if request.GET.get("export") == "csv":
         return _calls_csv(facility, calls, request.user)
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, calls, per_page=PAGE_SIZE)
     for call in page:
         call.shown_number = display_number(call.number)
     return render(request, "calls/call_list.html", facility_context(
@@ -74,7 +74,7 @@ def call_list(request, facility):
 @facility_view(RESET_ROLES)
 def reset_list(request, facility):
     qs = selectors.reset_list(queryset=scope_for_user(MonthlyReset.objects.filter(facility=facility), request.user))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, per_page=PAGE_SIZE)
     return render(request, "calls/reset_list.html", facility_context(
         request, facility, page=page, querystring=_querystring(request),
         next_reset=selectors.next_reset_for(facility=facility), policy=facility.policy,
@@ -88,7 +88,7 @@ def _inmate(request, facility, pk: int) -> Inmate:
 @facility_view(READ_ROLES)
 def inmate_ledger(request, facility, pk: int):
     inmate = _inmate(request, facility, pk)
-    page = Paginator(selectors.ledger_for(inmate=inmate), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.ledger_for(inmate=inmate), per_page=PAGE_SIZE)
     return render(request, "calls/ledger.html", facility_context(
         request, facility, inmate=inmate, page=page, querystring="", balance=selectors.balance_for(inmate=inmate),
     ))
@@ -122,7 +122,7 @@ def grant_minutes(request, facility, pk: int):
     return _form_page(
         request, facility, inmate, form, title="Grant extra minutes", button="Grant minutes",
         action=reverse("calls-grant-minutes", args=[facility.code, inmate.pk]),
-        status=400 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -145,7 +145,7 @@ def restriction_new(request, facility, pk: int):
     return _form_page(
         request, facility, inmate, form, title="Impose a phone restriction", button="Impose restriction",
         action=reverse("calls-restriction-new", args=[facility.code, inmate.pk]),
-        status=400 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -169,5 +169,5 @@ def restriction_lift(request, facility, pk: int):
     return _form_page(
         request, facility, inmate, form, title="Lift a phone restriction early", button="Lift restriction",
         action=reverse("calls-restriction-lift", args=[facility.code, restriction.pk]),
-        status=400 if request.method == "POST" else 200,
+        status=form_status(request),
     )

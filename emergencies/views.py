@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import AlreadyDecided
 from core.numbers import NumberNotCallable
+from core.views import page_of
 from facilities.decorators import facility_view
 from facilities.models import Facility
 from facilities.pages import facility_context
@@ -46,7 +46,7 @@ def _filtered_page(request, queryset, facilities):
         data["status"] = EmergencyRequest.Status.OPEN
     filterset = EmergencyRequestFilter(data, queryset=queryset, facilities=facilities)
     queue = selectors.emergency_queue(queryset=filterset.qs, facility_ids=facility_ids_for_user(request.user))
-    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queue, per_page=PAGE_SIZE)
     _mark_overdue(page.object_list)
     for row in page.object_list:
         row.earlier_outcome = selectors.STATUS_LABELS.get(row.earlier_status, "")

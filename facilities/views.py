@@ -3,9 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+
+from core.views import page_of
 
 from . import selectors, services
 from .decorators import facility_view
@@ -61,7 +62,7 @@ def policy(request, facility):
 def inmate_list(request, facility):
     qs = selectors.inmate_list(user=request.user, facility=facility)
     filterset = InmateFilter(request.GET or None, queryset=qs)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, filterset.qs, per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -53,3 +53,25 @@ def test_each_status_table_uses_the_one_mechanism(model, status, allowed, refuse
         assert (change.from_status, change.to_status, change.actor) == (status, allowed, "someone")
         assert change.reason == "why"
         assert record.status == allowed
+
+
+def test_a_form_page_answers_400_to_a_refused_post_and_200_when_opened():
+    from django.test import RequestFactory
+
+    from core.views import form_status
+
+    rf = RequestFactory()
+    assert form_status(rf.post("/x/")) == 400
+    assert form_status(rf.get("/x/")) == 200
+
+
+def test_page_of_takes_the_asked_page_the_last_past_the_end_and_the_first_for_garbage():
+    from django.test import RequestFactory
+
+    from core.views import page_of
+
+    rf = RequestFactory()
+    rows = list(range(45))
+    assert list(page_of(rf.get("/x/", {"page": "2"}), rows, per_page=20)) == list(range(20, 40))
+    assert page_of(rf.get("/x/", {"page": "99"}), rows, per_page=20).number == 3
+    assert page_of(rf.get("/x/", {"page": "abc"}), rows, per_page=20).number == 1
