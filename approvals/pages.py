@@ -43,7 +43,7 @@ def inmate_section(*, request, inmate) -> InmateSection:
         context={
             "phone_entries": entries,
             "phone_policy": policy,
-            "phone_list_used": selectors.list_size_used(entries, policy=policy),
+            "phone_list_used": selectors.list_size_used(inmate=inmate, policy=policy),
             "phone_add_form": EntryAddForm(replaceable=entries) if can_change and inmate.in_custody else None,
             "phone_can_change": can_change,
             "phone_transfer_notice": selectors.transfer_review_notice(inmate=inmate),

@@ -186,10 +186,11 @@ def replaceable_entries(*, inmate) -> QuerySet[PhoneListEntry]:
         "contact_name", "id")
 
 
-def list_size_used(entries: list[PhoneListEntry], *, policy) -> int:
-    """How many of ``entries`` (an inmate's list, already read) count against its size: ``list_counted_q``."""
-    return sum(1 for e in entries if e.status in PhoneListEntry.LISTED_STATUSES
-               and not (e.legal and policy.legal_counted_separately))
+def list_size_used(*, inmate, policy) -> int:
+    """How many numbers on ``inmate``'s list count against its size (``list_counted_q``, the one rule)."""
+    return PhoneListEntry.objects.filter(
+        list_counted_q(legal_apart=policy.legal_counted_separately), inmate=inmate
+    ).count()
 
 
 def list_counted_q(*, legal_apart: bool) -> Q:
