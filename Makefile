@@ -12,7 +12,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core (package.json, exact versions in package-lock.json) for the browser tests' accessibility checks.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 ## make run: install, migrate SQLite, load demo data, serve on 127.0.0.1:8000 with a Celery worker and beat.
 run: install
