@@ -214,6 +214,18 @@ class BlockedNumber(models.Model):
         INVESTIGATION = "investigation", "Investigation"
         OTHER = "other", "Other"
 
+    class Source(models.TextChoices):
+        """Where a called party's request came from."""
+
+        PHONE = "phone", "Telephone call"
+        IN_PERSON = "in_person", "In person"
+        LETTER = "letter", "Letter"
+        KEYPAD = "keypad", "Opt-out key pressed during a call"
+
+    # The reasons that are the called party's own request: lifted only at their request (or, for a victim,
+    # on court or prosecutor paperwork).
+    CALLED_PARTY_REASONS = (Reason.CALLED_PARTY_REQUEST, Reason.VICTIM_REQUEST)
+
     number = models.CharField(max_length=NUMBER_LENGTH)
     facility = models.ForeignKey(
         "facilities.Facility", on_delete=models.PROTECT, related_name="blocked_numbers",
@@ -236,6 +248,19 @@ class BlockedNumber(models.Model):
     end_paperwork = models.CharField(
         max_length=255, blank=True, help_text="Court or prosecutor paperwork lifting a victim's block."
     )
+    # Called-party blocks ("do not call me", domain.md §9): the person called asked for it.
+    inmate = models.ForeignKey(
+        "facilities.Inmate", null=True, blank=True, on_delete=models.PROTECT, related_name="called_party_blocks",
+        help_text="Only this inmate may not call the number; empty: no inmate (of the facility, or anywhere).",
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True,
+                              help_text="Where the called party's request came from.")
+    identity_check = models.CharField(max_length=255, blank=True,
+                                      help_text="How staff checked that the requester holds the number.")
+    inmate_told = models.BooleanField(default=False, help_text="The inmate is told of the block (a notice on "
+                                                               "the inmate's page).")
+    end_called_party_asked = models.BooleanField(
+        default=False, help_text="The block was lifted because the called party asked for it themselves.")
 
     objects = BlockedNumberQuerySet.as_manager()
     history = HistoricalRecords()
@@ -257,6 +282,124 @@ class BlockedNumber(models.Model):
     def is_active(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.ended_at is None and self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+    @property
+    def called_party(self) -> bool:
+        """A block the called party asked for (recorded with its source)."""
+        return bool(self.source) or self.reason == self.Reason.CALLED_PARTY_REQUEST
+
+
+# --------------------------------------------------------------------------- the facility number library
+
+
+class LibraryNumberQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(removed_at__isnull=True)
+
+    def applying_to(self, *facility_ids: int):
+        """Library numbers that inmates of any of ``facility_ids`` may call: kept there, or system-wide."""
+        return self.filter(Q(system_wide=True) | Q(facility_id__in=facility_ids))
+
+
+class LibraryNumber(models.Model):
+    """A number every inmate of a facility (or of the system) may call without a list entry (domain.md §9):
+    the sexual-abuse reporting hotline (PREA), the public defender, consulates, a chaplaincy line."""
+
+    class Category(models.TextChoices):
+        PREA_HOTLINE = "prea_hotline", "Sexual-abuse reporting hotline (PREA)"
+        PUBLIC_DEFENDER = "public_defender", "Public defender"
+        CONSULATE = "consulate", "Consulate"
+        CHAPLAINCY = "chaplaincy", "Chaplaincy"
+        OTHER = "other", "Other"
+
+    number = models.CharField(max_length=NUMBER_LENGTH)
+    name = models.CharField(max_length=200, help_text="Who answers, in plain words.")
+    category = models.CharField(max_length=32, choices=Category.choices)
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="library_numbers",
+        help_text="The facility whose warden added it (it applies there, or everywhere when system-wide).",
+    )
+    system_wide = models.BooleanField(default=False)
+    monitored = models.BooleanField(default=True, help_text="Privileged lines are not monitored.")
+    charged = models.BooleanField(default=False, help_text="Calls count against the inmate's minutes.")
+    calling_hours_apply = models.BooleanField(default=True, help_text="Calls only inside the calling hours.")
+    gap_applies = models.BooleanField(default=False, help_text="The gap between calls applies.")
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    add_reason = models.TextField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    remove_reason = models.TextField(blank=True)
+
+    objects = LibraryNumberQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(add_reason=""), name="library_number_reason_required"),
+            models.UniqueConstraint(fields=["facility", "number"], condition=Q(removed_at__isnull=True),
+                                    name="library_number_one_open_per_facility"),
+        ]
+        indexes = [
+            models.Index(fields=["number"], condition=Q(removed_at__isnull=True), name="library_number_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+# --------------------------------------------------------------------------- list limits with a warden's leave
+
+
+class ListLeave(models.Model):
+    """A warden's leave for one inmate's list (domain.md §9): a larger list and/or one list change inside the
+    policy's change interval, with a reason and a last day. ``selectors.effective_list_limits`` is the one
+    place that combines it with the policy."""
+
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="list_leaves")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="list_leaves",
+                                 help_text="The facility whose warden granted it.")
+    list_size = models.PositiveIntegerField(null=True, blank=True,
+                                            help_text="The list size allowed instead of the policy's.")
+    waive_interval = models.BooleanField(default=False, help_text="One list change inside the change interval.")
+    reason = models.TextField()
+    ends_on = models.DateField(help_text="The last day the leave applies (facility's local day).")
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waiver_used_at = models.DateTimeField(null=True, blank=True, help_text="When a list change used the waiver.")
+    waiver_used_by = models.ForeignKey(
+        "PhoneListEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The entry whose addition used the waiver.",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When a warden ended it early.")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="list_leave_reason_required"),
+            models.CheckConstraint(condition=Q(list_size__isnull=False) | Q(waive_interval=True),
+                                   name="list_leave_grants_something"),
+            models.CheckConstraint(condition=Q(list_size__isnull=True) | Q(list_size__gte=1),
+                                   name="list_leave_size_positive"),
+        ]
+        indexes = [models.Index(fields=["inmate", "ends_on"], condition=Q(ended_at__isnull=True),
+                                name="list_leave_inmate_open")]
+
+    def __str__(self) -> str:
+        return f"List leave for {self.inmate_id} until {self.ends_on}"
 
 
 # --------------------------------------------------------------------------- phone lists
