@@ -8,8 +8,13 @@ requests per second and median / 99th-percentile latency of the authorize endpoi
 trivial JSON endpoint (GET /api/v1/calls/ping, same authentication) on the same server, and the
 queries per decision are counted with Django's query capture.
 
+The load generator is Debian's ``wrk`` (bench/wrk_bodies.lua feeds the POST bodies) when it is installed
+(``apt-get install wrk``): one thread of C takes far less CPU than the server, so the two endpoints are
+compared on what the server can do. ``--generator python`` keeps the older Python generator (processes x
+threads, a fixed number of requests). The CPU seconds the generator and the server used are printed.
+
     .venv/bin/python bench/authorize.py
-    .venv/bin/python bench/authorize.py --scale 0.05 --requests 3000
+    .venv/bin/python bench/authorize.py --scale 0.05 --duration 10
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -65,6 +73,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="connections per load generator process")
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2), help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="reuse the database if it holds the volume")
+    parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint (wrk)")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (wrk)")
     args = parser.parse_args()
     inmates = max(100, int(200_000 * args.scale))
     calls = int(5_000_000 * args.scale)
@@ -93,9 +104,14 @@ def main() -> None:
     queries = _queries_per_decision(token, inmates)
     server = _gunicorn(args.workers)
     try:
-        targets = _targets(inmates, args.requests + 50)
-        ping = _load("GET", "/api/v1/calls/ping", [None] * args.requests, [None] * 50, token, args)
-        auth = _load("POST", "/api/v1/calls/authorize", targets[50:], targets[:50], token, args)
+        if args.generator == "wrk":
+            targets = _targets(inmates, 200_000)
+            ping = _wrk("GET", "/api/v1/calls/ping", [], token, args, server.pid)
+            auth = _wrk("POST", "/api/v1/calls/authorize", targets, token, args, server.pid)
+        else:
+            targets = _targets(inmates, args.requests + 50)
+            ping = _load("GET", "/api/v1/calls/ping", [None] * args.requests, [None] * 50, token, args)
+            auth = _load("POST", "/api/v1/calls/authorize", targets[50:], targets[:50], token, args)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -104,11 +120,18 @@ def main() -> None:
         outcomes = dict(cur.fetchall())
     print(f"volume: {inmates:,} inmates in {facilities} facilities, {inmates * ENTRIES_PER_INMATE:,} live entries, "
           f"{calls:,} past calls")
-    print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {args.procs} processes x {args.threads} "
-          f"keep-alive connections, {args.requests:,} requests per endpoint; {os.cpu_count()} CPUs shared")
+    if args.generator == "wrk":
+        load = f"wrk, 1 thread, {args.connections} keep-alive connections, {args.duration} s per endpoint"
+    else:
+        load = (f"Python, {args.procs} processes x {args.threads} keep-alive connections, {args.requests:,} requests "
+                "per endpoint")
+    print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {load}; {os.cpu_count()} CPUs shared")
     for label, result in (("trivial JSON (GET /calls/ping)", ping), ("authorize (POST /calls/authorize)", auth)):
+        cpu = ""
+        if "cpu_generator" in result:
+            cpu = f"   CPU s: generator {result['cpu_generator']:.1f}, server {result['cpu_server']:.1f}"
         print(f"{label:36} {result['rps']:8.0f} req/s   median {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
-              f"   errors {result['errors']}")
+              f"   errors {result['errors']}{cpu}")
     print(f"ratio trivial / authorize: {ping['rps'] / auth['rps']:.1f}x req/s, median latency "
           f"{auth['p50'] / ping['p50']:.1f}x")
     print(f"decisions recorded: {outcomes}")
@@ -238,6 +261,51 @@ def _gunicorn(workers: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.3)
     raise SystemExit("gunicorn did not start")
+
+
+def _server_cpu(master: int) -> float:
+    """CPU seconds (user + system) of gunicorn's master and its workers so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _wrk(method: str, path: str, bodies: list, token: str, args, master: int) -> dict:
+    """One wrk run against ``path``: a warm-up of 2 s, then ``--duration`` seconds measured."""
+    script = Path(__file__).with_name("wrk_bodies.lua")
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.writelines(json.dumps(b) + "\n" for b in bodies)
+    try:
+        def run(seconds: int) -> str:
+            command = ["wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "30s",
+                       "-s", str(script), "-H", f"Authorization: Token {token}",
+                       "-H", "Content-Type: application/json", f"http://127.0.0.1:{PORT}{path}", "--", f.name, method]
+            return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+        run(2)
+        cpu0, server0 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master)
+        out = run(args.duration)
+        cpu1, server1 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master)
+    finally:
+        os.unlink(f.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    r = json.loads(line[4:])
+    return {
+        "rps": r["requests"] / (r["duration_us"] / 1e6),
+        "p50": r["p50_us"] / 1000,
+        "p99": r["p99_us"] / 1000,
+        "errors": r["errors"] + r["status_errors"],
+        "cpu_generator": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
+        "cpu_server": server1 - server0,
+    }
 
 
 def _worker(method: str, path: str, bodies: list, token: str, threads: int, out: mp.Queue) -> None:
