@@ -1,8 +1,10 @@
 """The facility pages, and the registry through which the apps above facilities add their parts to them.
 
 Every app that adds to the facility pages has a ``pages.py`` holding one ``AppPages`` object, registered in its
-``AppConfig.ready()`` with ``register(pages)``. Its three hooks (each optional):
+``AppConfig.ready()`` with ``register(pages)``. Its hooks (each optional):
 - ``dashboard_cards``: ``fn(*, facility, user) -> list[DashboardCard]``, counts on the dashboard;
+- ``dashboard_charts``: ``fn(*, facility, user) -> list[DashboardChart]``, the dashboard's charts (an SVG drawn by
+  ``core.charts`` and the same figures as a table);
 - ``nav_links``: ``fn(*, facility, user) -> list[NavLink]``, links in the facility's menu;
 - ``inmate_section``: ``fn(*, request, inmate) -> InmateSection | None``, a block on the inmate page (a
   template and its context; the template gets the page's context, ``inmate`` and ``facility`` included).
@@ -29,6 +31,7 @@ from .scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 # Which app's parts come first on each page.
 PAGE_ORDER: dict[str, tuple[str, ...]] = {
     "dashboard": ("approvals", "emergencies", "calls"),
+    "charts": ("calls", "approvals"),
     "nav": ("approvals", "calls", "emergencies"),
     "inmate": ("approvals", "calls", "emergencies"),
 }
@@ -41,6 +44,22 @@ class DashboardCard:
     url: str = ""
     note: str = ""
     alert: bool = False
+
+
+@dataclass(frozen=True)
+class DashboardChart:
+    """One chart on the dashboard: ``svg`` (from ``core.charts``, titled and described for screen readers), then
+    the same figures as a table (``columns``: its header row; ``rows``: one list of cells a row), and a link to
+    the list the figures come from."""
+
+    key: str
+    title: str
+    svg: str
+    columns: list[str]
+    rows: list[list[Any]]
+    summary: str = ""
+    url: str = ""
+    url_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class AppPages:
 
     app: str
     dashboard_cards: Callable[..., list[DashboardCard]] | None = None
+    dashboard_charts: Callable[..., list[DashboardChart]] | None = None
     nav_links: Callable[..., list[NavLink]] | None = None
     inmate_section: Callable[..., InmateSection | None] | None = None
 
@@ -70,8 +90,8 @@ _registry: dict[str, AppPages] = {}
 
 def register(pages: AppPages) -> AppPages:
     """Add an app's parts (once; registering the same app again replaces its entry)."""
-    for page, hook in (("dashboard", pages.dashboard_cards), ("nav", pages.nav_links),
-                       ("inmate", pages.inmate_section)):
+    for page, hook in (("dashboard", pages.dashboard_cards), ("charts", pages.dashboard_charts),
+                       ("nav", pages.nav_links), ("inmate", pages.inmate_section)):
         if hook is not None and pages.app not in PAGE_ORDER[page]:
             raise ImproperlyConfigured(f"facilities.pages.PAGE_ORDER[{page!r}] does not place the app {pages.app!r}")
     _registry[pages.app] = pages
@@ -85,6 +105,11 @@ def _in_order(page: str) -> list[AppPages]:
 def dashboard_cards_for(*, facility, user) -> list[DashboardCard]:
     return [card for p in _in_order("dashboard") if p.dashboard_cards
             for card in p.dashboard_cards(facility=facility, user=user)]
+
+
+def dashboard_charts_for(*, facility, user) -> list[DashboardChart]:
+    return [chart for p in _in_order("charts") if p.dashboard_charts
+            for chart in p.dashboard_charts(facility=facility, user=user)]
 
 
 def nav_links_for(*, facility, user) -> list[NavLink]:
