@@ -264,9 +264,13 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
     WARDEN = "warden", "Warden"
     AUDITOR = "auditor", "Auditor"
+    # Reads calls, lists and findings of their facilities, keeps watch lists; decides nothing (domain §9).
+    INVESTIGATOR = "investigator", "Investigator"
 
 
-ROLE_GROUPS = {Role.STAFF: "Staff", Role.WARDEN: "Warden", Role.AUDITOR: "Auditor"}
+ROLE_GROUPS = {
+    Role.STAFF: "Staff", Role.WARDEN: "Warden", Role.AUDITOR: "Auditor", Role.INVESTIGATOR: "Investigator",
+}
 
 
 class RoleAssignment(models.Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.management import create_permissions
 
-GROUPS = ("Staff", "Warden", "Auditor")
+GROUPS = ("Staff", "Warden", "Auditor", "Investigator")
 
 _VIEW = ("view",)
 _EDIT = ("view", "add", "change")
@@ -19,23 +19,28 @@ _LISTS = {
     "courtcase": _EDIT, "caseparty": _EDIT, "partynumber": _EDIT,
     "nocontactorder": _EDIT, "protectednumber": _EDIT, "blockednumber": _EDIT,
 }
+# Investigators read calls, lists, cases and findings; they decide nothing (no add/change anywhere but their
+# own watch lists, granted by the investigations app).
+_LISTS_READ = {model: _VIEW for model in _LISTS}
 
 # {app label: {group name: {model name: (actions...)}}}
 ROLE_GRANTS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "facilities": {
         "Staff": {"facility": _VIEW, "callingpolicy": _VIEW, "inmate": _VIEW, "custodyevent": _VIEW},
         "Warden": {"facility": _VIEW, "callingpolicy": ("view", "change"), "inmate": _VIEW, "custodyevent": _VIEW},
+        "Investigator": {"facility": _VIEW, "inmate": _VIEW, "custodyevent": _VIEW},
     },
     "audit": {},
     "api": {},
     # Staff enter lists, cases, orders and blocks; wardens too (and decide flagged numbers).
-    "approvals": {"Staff": _LISTS, "Warden": _LISTS},
+    "approvals": {"Staff": _LISTS, "Warden": _LISTS, "Investigator": _LISTS_READ},
     "calls": {
         "Staff": {"call": _VIEW, "ledgerentry": _VIEW, "minutebalance": _VIEW, "phonerestriction": _VIEW},
         "Warden": {
             "call": _VIEW, "ledgerentry": ("view", "add"), "minutebalance": _VIEW,
             "phonerestriction": _EDIT, "monthlyreset": _VIEW,
         },
+        "Investigator": {"call": _VIEW, "phonerestriction": _VIEW},
     },
     "emergencies": {
         "Staff": {"emergencyrequest": ("view", "add"), "emergencyrequestevent": ("view", "add")},

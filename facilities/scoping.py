@@ -15,9 +15,11 @@ from django.http import Http404
 
 from .models import Facility, Role, RoleAssignment
 
-READ_ROLES = frozenset({Role.STAFF, Role.WARDEN, Role.AUDITOR})
+# Investigators read every page the auditors read (calls, lists, findings) and decide nothing.
+READ_ROLES = frozenset({Role.STAFF, Role.WARDEN, Role.AUDITOR, Role.INVESTIGATOR})
 STAFF_ROLES = frozenset({Role.STAFF, Role.WARDEN})
 WARDEN_ROLES = frozenset({Role.WARDEN})
+INVESTIGATOR_ROLES = frozenset({Role.INVESTIGATOR})
 ALL = "__all__"
 
 _CACHE_ATTR = "_facility_roles_cache"

@@ -3,6 +3,7 @@
 - ``staff``, ``warden``, ``auditor``: roles at ``home``;
 - ``other_staff``, ``other_warden``: roles at ``other`` only (the outsiders);
 - ``auditor_all``: an auditor of every facility;
+- ``investigator``: an investigator at ``home`` (reads calls, lists and findings; decides nothing);
 - ``platform`` / ``other_platform``: DRF API clients holding a token for ``home`` / ``other``.
 """
 
@@ -44,6 +45,11 @@ def auditor(home):
 @pytest.fixture
 def auditor_all(db):
     return user_with_role(Role.AUDITOR, None, username="auditor_all")
+
+
+@pytest.fixture
+def investigator(home):
+    return user_with_role(Role.INVESTIGATOR, home, username="investigator")
 
 
 @pytest.fixture

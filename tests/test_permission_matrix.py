@@ -7,7 +7,9 @@ a new page or endpoint cannot escape the scoping rules unnoticed.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-ROLES = ["staff", "warden", "auditor", "auditor_all", "other_staff", "other_warden"]
+ROLES = ["staff", "warden", "auditor", "auditor_all", "investigator", "other_staff", "other_warden"]
+# Pages an auditor reads that an investigator does not: the minute accounting of the monthly resets.
+AUDITOR_ONLY = {"calls-resets"}
 
 
 def _patterns(resolver=None, prefix=""):
@@ -44,11 +46,23 @@ def test_facility_page_by_role(request, login, home, other, name, role):
 
 
 @pytest.mark.parametrize("name", FACILITY_PAGES)
-@pytest.mark.parametrize("role", ["auditor", "auditor_all"])
+def test_investigators_read_what_auditors_read(login, home, auditor, investigator, name):
+    """Investigators read calls, lists and findings like an auditor of their facility (domain §9)."""
+    url = reverse(name, kwargs={"code": "home"})
+    as_auditor = login(auditor).get(url).status_code
+    as_investigator = login(investigator).get(url).status_code
+    if name in AUDITOR_ONLY:
+        assert as_investigator == 403
+    else:
+        assert as_investigator == as_auditor, f"{name}: auditor {as_auditor}, investigator {as_investigator}"
+
+
+@pytest.mark.parametrize("name", FACILITY_PAGES)
+@pytest.mark.parametrize("role", ["auditor", "auditor_all", "investigator"])
 def test_auditors_change_nothing_on_any_page(request, login, home, other, name, role):
     user = request.getfixturevalue(role)
     response = login(user).post(reverse(name, kwargs={"code": "home"}), {})
-    assert response.status_code in (403, 405), f"an auditor's POST to {name} answered {response.status_code}"
+    assert response.status_code in (403, 405), f"an {role}'s POST to {name} answered {response.status_code}"
 
 
 @pytest.mark.parametrize("name", FACILITY_PAGES)
