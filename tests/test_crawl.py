@@ -49,7 +49,7 @@ from facilities.periods import period_for_facility, reset_moment
 
 from .factories import FacilityFactory, facility_today, user_with_role
 
-PERSONAS = ["staff", "warden", "auditor", "auditor_all", "other_staff", "other_warden"]
+PERSONAS = ["staff", "warden", "auditor", "auditor_all", "investigator", "other_staff", "other_warden"]
 SKIP_PREFIXES = ("/logout/", "/admin/", "/api/", "/static/", "/media/")
 MAX_PER_SHAPE = 4  # pages read and followed per (route, query keys); every other link is still fetched and checked
 GARBAGE = [
@@ -62,6 +62,8 @@ ID_PARAMS = ["page", "inmate", "replaces", "q"]
 # Links a page may show a role although the role is refused there (documented): none. A page must not
 # show a link its reader cannot follow; any 403 or 404 on a shown link is reported.
 DOCUMENTED_REFUSALS: dict[str, set[str]] = {}
+# The only forms an investigator may be shown: their own watch lists (they decide nothing else).
+INVESTIGATOR_OWN = ("/investigations/",)
 
 HOME_NAMES = [("Albert", "Abernathy"), ("Beatrice", "Blackwood"), ("Cornelius", "Castellano"),
               ("Dorothea", "Delacroix"), ("Ezekiel", "Eastwood"), ("Florence", "Fairweather"),
@@ -273,6 +275,7 @@ def world(django_db_setup, django_db_blocker):
             "warden": user_with_role(Role.WARDEN, home, username="warden"),
             "auditor": user_with_role(Role.AUDITOR, home, username="auditor"),
             "auditor_all": user_with_role(Role.AUDITOR, None, username="auditor_all"),
+            "investigator": user_with_role(Role.INVESTIGATOR, home, username="investigator"),
             "other_staff": user_with_role(Role.STAFF, other, username="other_staff"),
             "other_warden": user_with_role(Role.WARDEN, other, username="other_warden"),
         }
@@ -436,8 +439,10 @@ class Crawl:
             action = _internal(url, form["action"]) if form["action"] else url.split("?")[0]
             if action is None:
                 continue
-            if self.persona.startswith("auditor"):
-                self.report("FORM", url, f"shows an auditor a form that changes data ({action})")
+            if self.persona.startswith("auditor") or (
+                self.persona == "investigator" and not urlsplit(action).path.startswith(INVESTIGATOR_OWN)
+            ):
+                self.report("FORM", url, f"shows an {self.persona} a form that changes data ({action})")
             self.post_actions.setdefault(action, url)
             self.post_forms.append({**form, "action": action, "page": url})
         links = [u for u in (_internal(url, h) for h in parser.links) if u]
@@ -536,7 +541,7 @@ class Crawl:
 
 def _user_facility_codes(persona: str) -> list[str]:
     return {"staff": ["home"], "warden": ["home"], "auditor": ["home"], "auditor_all": ["home", "other"],
-            "other_staff": ["other"], "other_warden": ["other"]}[persona]
+            "investigator": ["home"], "other_staff": ["other"], "other_warden": ["other"]}[persona]
 
 
 @pytest.mark.django_db
