@@ -70,3 +70,17 @@ def local_day(where=None, at: dt.datetime | None = None) -> dt.date:
     """The calendar day it is (``at``, default now) in ``where``'s zone (a Facility, an IANA name, a tzinfo,
     or None for the active zone): the day court orders and other dated rules are in force on."""
     return timezone.localtime(at or timezone.now(), zone_of(where)).date()
+
+
+def local_midnight(day: dt.date, where=None) -> dt.datetime:
+    """The moment ``day`` begins in ``where``'s zone (00:00 local; aware)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone_of(where))
+
+
+def recent_local_days(where=None, *, days: int, at: dt.datetime | None = None) -> tuple[list[dt.date], dt.datetime,
+                                                                                          dt.datetime]:
+    """The last ``days`` calendar days in ``where``'s zone, today (of ``at``) last, with the moment the first
+    begins and the moment after the last ends: the range a chart "per day" counts in."""
+    today = local_day(where, at)
+    listed = [today - dt.timedelta(days=k) for k in range(days - 1, -1, -1)]
+    return listed, local_midnight(listed[0], where), local_midnight(today + dt.timedelta(days=1), where)
