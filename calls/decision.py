@@ -41,6 +41,7 @@ TIME_REASONS = frozenset({"phone_restricted", "outside_calling_hours", "too_soon
 REGULAR = "regular"
 LEGAL = "legal"
 EMERGENCY = "emergency"
+LIBRARY = "library"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class CallKind(models.TextChoices):
     REGULAR = decision.REGULAR, "Regular"
     LEGAL = decision.LEGAL, "Legal (attorney, not monitored)"
     EMERGENCY = decision.EMERGENCY, "Emergency (warden-approved)"
+    LIBRARY = decision.LIBRARY, "Facility number library (no list entry needed)"
 
 
 # --------------------------------------------------------------------------- balance and ledger
