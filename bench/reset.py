@@ -1,14 +1,21 @@
 """Benchmark of the monthly reset: 1,000,000 inmates in 100 facilities (``--scale`` multiplies).
 
 Builds the volume with generate_series into a separate PostgreSQL database (portal_bench_reset),
-runs the real reset (``calls.reset.facility_reset_run`` for every facility, as the Celery tasks
-would, one after the other in this process), then one hand-written UPDATE touching the same balance
-rows, and prints both wall times and their ratio.
+and measures, each for its own period from the same starting balances:
+
+1. the floor: the reset's writes as hand-written SQL in one transaction (the void and grant entries by one
+   INSERT ... SELECT, the balances by one UPDATE, the ledger's foreign keys checked);
+2. the real reset (``calls.reset.facility_reset_run`` for every facility, as the Celery tasks would, one
+   after the other in this process);
+3. the same reset shared by ``--workers`` processes (two workers on one machine);
+
+and prints the wall times and the ratios reset / floor and two workers / one.
 
     .venv/bin/python bench/reset.py            # full volume
     .venv/bin/python bench/reset.py --scale 0.01
 
-Figures on the 2-CPU build machine (full volume, fresh database each time):
+Earlier figures on the 2-CPU build machine (full volume, fresh database each time), against a floor of one
+UPDATE of the balances only:
 before calls/migrations/0003 and the reworked chunk: reset 152 s, UPDATE 6.3 s (24x);
 after: reset 71 s, UPDATE 4.0 s (18x; the UPDATE got faster too: no index on the balance's period,
 and room on each page for heap-only updates). About half of what remains is the foreign-key checks
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing as mp
 import os
 import subprocess
 import sys
@@ -37,6 +45,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the 1,000,000 inmates")
     parser.add_argument("--facilities", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="reuse the database if it already holds the volume")
+    parser.add_argument("--workers", type=int, default=2, help="processes sharing the facilities in the last run")
     args = parser.parse_args()
     inmates = max(args.facilities, int(1_000_000 * args.scale))
 
@@ -45,41 +54,25 @@ def main() -> None:
     from django.db import connection
 
     from calls import reset as reset_mod
-    from calls.models import MonthlyReset
 
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM facilities_inmate")
         have = cur.fetchone()[0]
+        cur.execute("SELECT EXISTS (SELECT 1 FROM calls_ledgerentry WHERE period >= '2026-04-01')")
+        measured = cur.fetchone()[0]
     t0 = time.monotonic()
-    if have != inmates:
+    if have != inmates or measured:  # the ledger is append-only: a measured volume is built again, never emptied
+        if have:
+            connection.close()
+            prepare_database(DB, keep=False)
         print(f"building {inmates:,} inmates in {args.facilities} facilities ...", flush=True)
         _build(connection, inmates=inmates, facilities=args.facilities)
         print(f"  built in {time.monotonic() - t0:.1f} s", flush=True)
     subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE"], check=True)
 
-    # The period being reset: 2026-04-01 for every facility (they were last reset on 2026-03-01).
-    period = dt.date(2026, 4, 1)
-    with connection.cursor() as cur:  # a rerun (--keep): forget the previous run's reset
-        cur.execute("DELETE FROM calls_ledgerentry WHERE reset_id IS NOT NULL")
     from facilities.models import Facility
-    from facilities.periods import reset_moment
 
     facilities = list(Facility.objects.order_by("id"))
-    # The reset rows are kept between reruns and set back to "queued" (nothing searches the ledger by reset,
-    # so deleting them would scan the ledger once per row for the foreign key).
-    records = [
-        MonthlyReset.objects.get_or_create(
-            facility=f, period=period, defaults={"reset_at": reset_moment(period=period, tz=f.timezone)}
-        )[0]
-        for f in facilities
-    ]
-    MonthlyReset.objects.filter(pk__in=[r.pk for r in records]).update(
-        status=MonthlyReset.Status.PENDING, runs=0, inmates_reset=0, minutes_voided=0, minutes_granted=0,
-        started_at=None, finished_at=None, duration_ms=None,
-    )
-    with connection.cursor() as cur:
-        cur.execute("UPDATE calls_minutebalance SET period = '2026-03-01'")
-    subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE calls_minutebalance"], check=True)
 
     def wal_lsn():
         with connection.cursor() as cur:
@@ -87,42 +80,113 @@ def main() -> None:
             high, low = cur.fetchone()[0].split("/")
             return (int(high, 16) << 32) + int(low, 16)
 
+    # Three periods, one per measurement, each from the same starting balances (set untimed before it): the
+    # floor first, so that the reset runs after it face a ledger (and its indexes) larger, never smaller.
+    floor_period, one_period, two_period = dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)
+
+    _restore_balances(connection, before=floor_period)
     wal0 = wal_lsn()
     start = time.monotonic()
-    total = 0
-    for record in records:
-        total += reset_mod.facility_reset_run(reset_id=record.pk).inmates_reset
+    floor_entries = _floor(connection, facilities=facilities, period=floor_period)
+    floor_s = time.monotonic() - start
+    floor_wal = wal_lsn() - wal0
+
+    _restore_balances(connection, before=one_period)
+    records = _reset_records(facilities, one_period)
+    wal0 = wal_lsn()
+    start = time.monotonic()
+    total = sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in records)
     reset_s = time.monotonic() - start
     reset_wal = wal_lsn() - wal0
-
-    # The floor: one hand-written UPDATE of the same rows (every in-custody inmate's balance).
     with connection.cursor() as cur:
-        start = time.monotonic()
-        cur.execute(
-            "UPDATE calls_minutebalance b SET minutes = 300, period = '2026-05-01' FROM facilities_inmate i "
-            "WHERE i.id = b.inmate_id AND i.status = 'in_custody'"
-        )
-        touched = cur.rowcount
-        connection.commit() if not connection.get_autocommit() else None
-        update_s = time.monotonic() - start
-    update_wal = wal_lsn() - wal0 - reset_wal
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM calls_ledgerentry WHERE period = %s", [period])
+        cur.execute("SELECT count(*) FROM calls_ledgerentry WHERE period = %s", [one_period])
         entries = cur.fetchone()[0]
+
+    _restore_balances(connection, before=two_period)
+    records = _reset_records(facilities, two_period)
+    connection.close()  # each worker process opens its own
+    start = time.monotonic()
+    with mp.get_context("fork").Pool(args.workers) as pool:
+        totals = pool.map(_run_share, [records[w::args.workers] for w in range(args.workers)])
+    two_s = time.monotonic() - start
+
     print(f"inmates: {inmates:,} in {len(facilities)} facilities; in custody and reset: {total:,}")
-    print(f"ledger entries written by the reset: {entries:,} (void + grant + bonus)")
-    print(f"reset (100 facility tasks, chunked bulk SQL): {reset_s:8.2f} s")
-    print(f"one hand-written UPDATE of the same {touched:,} rows: {update_s:8.2f} s")
-    print(f"ratio reset / UPDATE: {reset_s / update_s:.1f}x")
-    print(f"WAL written: reset {reset_wal / 2**20:,.0f} MB, UPDATE {update_wal / 2**20:,.0f} MB")
+    print(f"ledger entries written: reset {entries:,}, floor {floor_entries:,} (void + grant + bonus)")
+    print(f"floor: the same writes as hand-written SQL in one transaction "
+          f"(INSERT ... SELECT of the entries, one UPDATE of the balances, foreign keys checked): {floor_s:8.2f} s")
+    print(f"reset, one worker ({len(facilities)} facility runs, chunked bulk SQL):{reset_s:10.2f} s")
+    print(f"reset, {args.workers} workers sharing the facilities:{two_s:22.2f} s ({sum(totals):,} inmates)")
+    print(f"ratio reset / floor: {reset_s / floor_s:.2f}x;  {args.workers} workers / one: {two_s / reset_s:.2f}x")
+    print(f"WAL written: reset {reset_wal / 2**20:,.0f} MB, floor {floor_wal / 2**20:,.0f} MB")
+
+
+def _restore_balances(connection, *, before: dt.date) -> None:
+    """Every balance back to its built state (a varied number of unused minutes, last reset a month before
+    ``before``), untimed, then vacuumed so each measurement starts from tidy pages."""
+    previous = (before - dt.timedelta(days=1)).replace(day=1)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE calls_minutebalance SET minutes = mod(inmate_id, 300), period = %s", [previous])
+    if not connection.get_autocommit():
+        connection.commit()
+    subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE calls_minutebalance"], check=True)
+
+
+def _reset_records(facilities, period: dt.date) -> list[int]:
+    from calls.models import MonthlyReset
+    from facilities.periods import reset_moment
+
+    return [
+        MonthlyReset.objects.get_or_create(
+            facility=f, period=period, defaults={"reset_at": reset_moment(period=period, tz=f.timezone)}
+        )[0].pk
+        for f in facilities
+    ]
+
+
+def _run_share(reset_ids: list[int]) -> int:
+    """One worker's share of the facilities (a process of its own, as a Celery worker would be)."""
+    from calls import reset as reset_mod
+
+    return sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in reset_ids)
+
+
+def _floor(connection, *, facilities, period: dt.date) -> int:
+    """The reset's writes for ``period`` as hand-written SQL in one transaction: a reset row per facility, every
+    in-custody inmate's void (when minutes remain) and grant entries by INSERT ... SELECT (foreign keys to inmate,
+    facility and reset checked at commit as for the reset), the balances set by one UPDATE."""
+    from calls import reset as reset_mod
+
+    _reset_records(facilities, period)
+    with connection.cursor() as cur:
+        cur.execute("BEGIN")
+        cur.execute(
+            "INSERT INTO calls_ledgerentry (inmate_id, facility_id, kind, minutes, balance_after, period, reset_id, "
+            "created_at, actor_label, reason, call_id, actor_id) "
+            "SELECT b.inmate_id, i.facility_id, k.kind, CASE k.n WHEN 0 THEN -b.minutes ELSE 300 END, "
+            "CASE k.n WHEN 0 THEN 0 ELSE 300 END, %(period)s, r.id, now(), 'floor', "
+            "CASE k.n WHEN 0 THEN %(reason)s ELSE '' END, NULL, NULL "
+            "FROM calls_minutebalance b JOIN facilities_inmate i ON i.id = b.inmate_id "
+            "JOIN calls_monthlyreset r ON r.facility_id = i.facility_id AND r.period = %(period)s "
+            "CROSS JOIN (SELECT 0 AS n, 'void' AS kind UNION ALL SELECT 1, 'monthly_grant') k "
+            "WHERE i.status = 'in_custody' AND b.period < %(period)s AND (k.n <> 0 OR b.minutes <> 0) "
+            "ORDER BY b.inmate_id, k.n",
+            {"period": period, "reason": reset_mod._VOID_REASON},
+        )
+        written = cur.rowcount
+        cur.execute(
+            "UPDATE calls_minutebalance b SET minutes = 300, period = %(period)s, updated_at = now() "
+            "FROM facilities_inmate i WHERE i.id = b.inmate_id AND i.status = 'in_custody' AND b.period < %(period)s",
+            {"period": period},
+        )
+        cur.execute("COMMIT")
+    return written
 
 
 def _build(connection, *, inmates: int, facilities: int) -> None:
+    """The volume, in a database just created and migrated (so empty)."""
     zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix",
              "Pacific/Honolulu", "America/Anchorage"]
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE calls_ledgerentry, calls_monthlyreset, calls_call, calls_minutebalance, "
-                    "facilities_custodyevent, facilities_inmate, facilities_callingpolicy, facilities_facility CASCADE")
         cur.execute(
             "INSERT INTO facilities_facility (code, name, kind, timezone, active, created_at) "
             "SELECT 'bench-' || g, 'Bench facility ' || g, 'state', (%s::text[])[1 + g %% %s], true, now() "
