@@ -1,19 +1,4 @@
-from django import template
+"""Kept for the templates that ``{% load phone %}``: the one display library (``core.templatetags.display``,
+a built-in) under its old name, so ``phone`` and ``who`` have one definition."""
 
-from core.numbers import display_number
-
-register = template.Library()
-
-
-@register.filter
-def phone(value: str) -> str:
-    """An E.164 number as staff read it."""
-    return display_number(value) if value else ""
-
-
-@register.filter
-def who(user, default: str = "—") -> str:
-    """A user's full name, else their username; ``default`` when there is none (automatic decisions)."""
-    if not user or not hasattr(user, "get_full_name"):
-        return default
-    return user.get_full_name() or user.get_username()
+from core.templatetags.display import register  # noqa: F401

@@ -71,6 +71,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "facilities.context_processors.roles",
             ],
+            # The one way numbers, people and ages are shown (phone, who, ago), in every template without a load.
+            "builtins": ["core.templatetags.display"],
         },
     },
 ]

@@ -1,14 +1,9 @@
 from django import template
 
 from approvals.models import EntryFinding
-from core.numbers import display_number
 
 register = template.Library()
-
-
-@register.filter
-def phone(value: str) -> str:
-    return display_number(value) if value else ""
+# ``phone`` and ``who`` come from the built-in display library (core/templatetags/display.py).
 
 
 @register.filter
