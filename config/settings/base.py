@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "audit",
     "facilities",
     "api",
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # was this session's second factor given (request.user.is_verified())
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -95,6 +99,15 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However active, a session ends this long after its password was given (facilities.two_factor.SignInMiddleware).
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+
+# Two-factor sign-in (django-otp; who needs it: facilities.two_factor). Authenticator apps show the issuer's name.
+# django-otp's own per-device slow-down is off: a wrong code is a failed log-in for django-axes' lockout and the
+# slow-down below, exactly as a wrong password is (facilities.services.second_factor_verify).
+OTP_TOTP_ISSUER = "Inmate telephone portal"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # Log-in defences (the README's "Log-in defences" says what each one defends against).
 # django-axes locks a user name *at one address* after 5 failures (CJIS), for an hour: a user name and an
