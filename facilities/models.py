@@ -153,6 +153,13 @@ class CallingPolicy(models.Model):
         ],
         verbose_name="escalate undecided emergency requests after (hours)",
     )
+    # Wardens, auditors and investigators always sign in with a second factor; staff where this is on
+    # (facilities.two_factor.needs_second_factor: at any facility where they hold the staff role).
+    staff_two_factor = models.BooleanField(
+        default=False, verbose_name="staff must use two-factor sign-in",
+        help_text="Staff of this facility give a code from an authenticator app after their password. "
+                  "Wardens, auditors and investigators always do.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
