@@ -8,6 +8,8 @@ Every app that adds to the facility pages has a ``pages.py`` holding one ``AppPa
 - ``nav_links``: ``fn(*, facility, user) -> list[NavLink]``, links in the facility's menu;
 - ``inmate_section``: ``fn(*, request, inmate) -> InmateSection | None``, a block on the inmate page (a
   template and its context; the template gets the page's context, ``inmate`` and ``facility`` included).
+- ``inmate_list_columns``: ``fn(*, facility, user) -> list[ListColumn]``, columns of the inmate list (a heading,
+  the annotations the column adds to the list's one query, the template of a cell).
 Each function must run a fixed, small number of queries.
 
 Order: each app's parts stay together, in the order the app lists them; the apps follow one another in the
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 
 from .scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 
@@ -34,6 +37,7 @@ PAGE_ORDER: dict[str, tuple[str, ...]] = {
     "charts": ("calls", "approvals"),
     "nav": ("approvals", "calls", "emergencies"),
     "inmate": ("approvals", "calls", "emergencies"),
+    "inmate_list": ("approvals", "calls"),
 }
 
 
@@ -75,6 +79,18 @@ class InmateSection:
 
 
 @dataclass(frozen=True)
+class ListColumn:
+    """A column of the inmate list. ``annotate`` adds what the cells show to the list's queryset (annotations
+    and joins: the page stays one query for its rows, whatever their number); ``template`` draws one cell (it
+    gets ``inmate``, the annotated row, and the page's context with the column's ``context``)."""
+
+    label: str
+    template: str
+    annotate: Callable[[QuerySet], QuerySet] | None = None
+    context: dict[str, Any] = field(default_factory=dict)  # what every cell of the column also needs
+
+
+@dataclass(frozen=True)
 class AppPages:
     """One app's parts of the facility pages."""
 
@@ -83,6 +99,7 @@ class AppPages:
     dashboard_charts: Callable[..., list[DashboardChart]] | None = None
     nav_links: Callable[..., list[NavLink]] | None = None
     inmate_section: Callable[..., InmateSection | None] | None = None
+    inmate_list_columns: Callable[..., list[ListColumn]] | None = None
 
 
 _registry: dict[str, AppPages] = {}
@@ -91,7 +108,8 @@ _registry: dict[str, AppPages] = {}
 def register(pages: AppPages) -> AppPages:
     """Add an app's parts (once; registering the same app again replaces its entry)."""
     for page, hook in (("dashboard", pages.dashboard_cards), ("charts", pages.dashboard_charts),
-                       ("nav", pages.nav_links), ("inmate", pages.inmate_section)):
+                       ("nav", pages.nav_links), ("inmate", pages.inmate_section),
+                       ("inmate_list", pages.inmate_list_columns)):
         if hook is not None and pages.app not in PAGE_ORDER[page]:
             raise ImproperlyConfigured(f"facilities.pages.PAGE_ORDER[{page!r}] does not place the app {pages.app!r}")
     _registry[pages.app] = pages
@@ -119,6 +137,11 @@ def nav_links_for(*, facility, user) -> list[NavLink]:
 def inmate_sections_for(*, request, inmate) -> list[InmateSection]:
     return [s for p in _in_order("inmate") if p.inmate_section
             if (s := p.inmate_section(request=request, inmate=inmate)) is not None]
+
+
+def inmate_list_columns_for(*, facility, user) -> list[ListColumn]:
+    return [column for p in _in_order("inmate_list") if p.inmate_list_columns
+            for column in p.inmate_list_columns(facility=facility, user=user)]
 
 
 def facility_context(request, facility, **extra) -> dict[str, Any]:
