@@ -7,7 +7,9 @@ Every app that adds to the facility pages has a ``pages.py`` holding one ``AppPa
   ``core.charts`` and the same figures as a table);
 - ``nav_links``: ``fn(*, facility, user) -> list[NavLink]``, links in the facility's menu;
 - ``inmate_section``: ``fn(*, request, inmate) -> InmateSection | None``, a block on the inmate page (a
-  template and its context; the template gets the page's context, ``inmate`` and ``facility`` included).
+  template and its context; the template gets the page's context, ``inmate`` and ``facility`` included);
+- ``worklist``: ``fn(*, user, facilities, only=None) -> list[WorkQueue]``, the app's queues on the worklist home
+  (``facilities.worklist``; ``only``: just the queue with that key, for "next in queue").
 - ``inmate_list_columns``: ``fn(*, facility, user) -> list[ListColumn]``, columns of the inmate list (a heading,
   the annotations the column adds to the list's one query, the template of a cell).
 Each function must run a fixed, small number of queries.
@@ -38,6 +40,8 @@ PAGE_ORDER: dict[str, tuple[str, ...]] = {
     "nav": ("approvals", "calls", "emergencies"),
     "inmate": ("approvals", "calls", "emergencies"),
     "inmate_list": ("approvals", "calls"),
+    # Most urgent first: emergencies, then phone-list reviews, then calls' loose ends.
+    "worklist": ("emergencies", "approvals", "calls"),
 }
 
 
@@ -100,6 +104,7 @@ class AppPages:
     nav_links: Callable[..., list[NavLink]] | None = None
     inmate_section: Callable[..., InmateSection | None] | None = None
     inmate_list_columns: Callable[..., list[ListColumn]] | None = None
+    worklist: Callable[..., list] | None = None
 
 
 _registry: dict[str, AppPages] = {}
@@ -109,7 +114,7 @@ def register(pages: AppPages) -> AppPages:
     """Add an app's parts (once; registering the same app again replaces its entry)."""
     for page, hook in (("dashboard", pages.dashboard_cards), ("charts", pages.dashboard_charts),
                        ("nav", pages.nav_links), ("inmate", pages.inmate_section),
-                       ("inmate_list", pages.inmate_list_columns)):
+                       ("inmate_list", pages.inmate_list_columns), ("worklist", pages.worklist)):
         if hook is not None and pages.app not in PAGE_ORDER[page]:
             raise ImproperlyConfigured(f"facilities.pages.PAGE_ORDER[{page!r}] does not place the app {pages.app!r}")
     _registry[pages.app] = pages
