@@ -119,6 +119,9 @@ class LedgerEntry(models.Model):
             models.Index(fields=["inmate", "-created_at", "-id"]),
             models.Index(fields=["call"], condition=Q(call__isnull=False), name="ledger_call"),
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="ledger_actor"),
+            # The facility's list of minute grants (a handful of rows among millions of reset entries).
+            models.Index(fields=["facility", "-created_at", "-id"], condition=Q(kind="extra_grant"),
+                         name="ledger_extra_grants"),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +185,17 @@ class PhoneRestriction(models.Model):
     def is_active(self, at: dt.datetime | None = None) -> bool:
         at = at or timezone.now()
         return self.lifted_at is None and self.starts_at <= at and (self.ends_at is None or self.ends_at > at)
+
+    STATE_LABELS = {  # the state in words, as every page shows it
+        "active": "In force",
+        "scheduled": "Starts later",
+        "ended": "Ended",
+        "lifted": "Lifted early",
+    }
+
+    @property
+    def state_label(self) -> str:
+        return self.STATE_LABELS[self.state]
 
     @property
     def state(self) -> str:
