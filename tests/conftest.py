@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from facilities.models import Role
 
+from .auth import signed_in
 from .factories import FacilityFactory, InmateFactory, platform_client, user_with_role
 
 
@@ -98,24 +99,14 @@ def other_platform(other):
 def login(client):
     """``login(user)`` logs the Django test client in as ``user``, second factor given, and returns it.
 
-    The user gets a confirmed authenticator (django-otp TOTP device) if they have none, and the session is marked
-    verified with it, as the code step does (``django_otp.login``): every user passes the second-factor gate
+    ``tests.auth.signed_in``: the user gets a confirmed authenticator (django-otp TOTP device) if they have none,
+    and the session is marked verified with it, as the code step does: every user passes the second-factor gate
     (facilities.two_factor), whatever their roles become later in the test. Tests of the sign-in itself go
     through the pages instead.
     """
 
     def _login(user):
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="test authenticator", confirmed=True
-        )
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
+        return signed_in(client, user)
 
     return _login
 

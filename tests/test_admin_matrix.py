@@ -44,6 +44,7 @@ from audit.models import AuditEvent
 from facilities.admin_base import ScopedReadOnlyAdmin
 from facilities.models import Facility
 from facilities.scoping import scope_for_user
+from tests.auth import signed_in
 
 from .factories import UserFactory, platform_client
 from .test_crawl import world  # noqa: F401  (the crawler's data set, built once for this module too)
@@ -262,7 +263,7 @@ def matrix(world, django_db_blocker):  # noqa: F811
 def _client(matrix: Matrix, persona: str) -> Client:
     client = Client()
     if persona != "anonymous":
-        client.force_login(matrix.users[persona])
+        signed_in(client, matrix.users[persona])
     return client
 
 

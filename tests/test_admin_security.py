@@ -16,6 +16,7 @@ from approvals.models import PhoneListEntry
 from audit.models import AuditEvent
 from facilities.models import CallingPolicy, Role, RoleAssignment
 from facilities.services import policy_update
+from tests.auth import signed_in
 
 from .approvals.factories import PhoneListEntryFactory
 from .factories import UserFactory, platform_client
@@ -44,7 +45,7 @@ def _counts() -> tuple:
 def test_an_auditor_cannot_make_themselves_warden_of_another_facility(client, auditor, home, other):
     own = RoleAssignment.objects.get(user=auditor)
     version = own.history.latest().history_id
-    client.force_login(auditor)
+    signed_in(client, auditor)
     before = _counts()
     response = client.post(_revert_url(own, version),
                            {"user": auditor.pk, "role": Role.WARDEN, "facility": other.pk, "all_facilities": ""})
@@ -58,7 +59,7 @@ def test_an_auditor_cannot_revert_another_facilitys_policy(client, auditor, othe
     policy_update(facility=other, actor=other_warden, reason="Longer calls", per_call_minutes=25)
     policy = other.policy
     version = policy.history.earliest().history_id
-    client.force_login(auditor)
+    signed_in(client, auditor)
     before = _counts()
     response = client.post(_revert_url(policy, version), {"facility": other.pk, "per_call_minutes": 5})
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
@@ -71,7 +72,7 @@ def test_an_auditor_cannot_widen_a_platform_client(client, auditor, home, other)
     vendor, _token = platform_client("vendor-home", home)
     vendor.facilities.set([home])
     version = vendor.history.latest().history_id
-    client.force_login(auditor)
+    signed_in(client, auditor)
     response = client.post(_revert_url(vendor, version), {"name": vendor.name, "facilities": [home.pk, other.pk],
                                                           "active": "on"})
     assert response.status_code == 403
@@ -81,7 +82,7 @@ def test_an_auditor_cannot_widen_a_platform_client(client, auditor, home, other)
 def test_an_auditor_reads_a_past_version_without_a_form(client, auditor, home, warden):
     policy_update(facility=home, actor=warden, reason="Longer calls", per_call_minutes=21)
     version = home.policy.history.earliest()
-    client.force_login(auditor)
+    signed_in(client, auditor)
     response = client.get(_revert_url(home.policy, version.history_id))
     assert response.status_code == 200
     html = response.content.decode()
@@ -92,7 +93,7 @@ def test_an_auditor_reads_a_past_version_without_a_form(client, auditor, home, w
 def test_a_superuser_cannot_revert_a_domain_record(client, root, home, warden):
     policy_update(facility=home, actor=warden, reason="Longer calls", per_call_minutes=22)
     version = home.policy.history.earliest().history_id
-    client.force_login(root)
+    signed_in(client, root)
     response = client.post(_revert_url(home.policy, version), {"facility": home.pk, "per_call_minutes": 15})
     assert response.status_code == 403
     home.policy.refresh_from_db()
@@ -105,7 +106,7 @@ def test_a_superusers_revert_of_a_role_is_audited(client, root, staff, home):
     assignment.role = Role.WARDEN
     assignment.save()
     first = assignment.history.earliest().history_id
-    client.force_login(root)
+    signed_in(client, root)
     response = client.post(_revert_url(assignment, first), {"user": staff.pk, "role": Role.STAFF,
                                                             "facility": home.pk, "all_facilities": ""})
     assert response.status_code == 302
@@ -119,7 +120,7 @@ def test_a_superusers_revert_of_a_role_is_audited(client, root, staff, home):
 
 
 def test_another_facilitys_history_answers_like_its_change_page(client, auditor, other_inmate):
-    client.force_login(auditor)
+    signed_in(client, auditor)
     change = client.get(reverse("admin:facilities_inmate_change", args=[other_inmate.pk]))
     history = client.get(reverse("admin:facilities_inmate_history", args=[other_inmate.pk]))
     assert change.status_code == history.status_code == 302
@@ -132,7 +133,7 @@ def test_another_facilitys_history_answers_like_its_change_page(client, auditor,
 
 
 def test_a_version_of_another_record_is_not_found(client, auditor, inmate, other_inmate):
-    client.force_login(auditor)
+    signed_in(client, auditor)
     theirs = other_inmate.history.latest().history_id
     assert client.get(_revert_url(inmate, theirs)).status_code == 404
     for garbage in ("abc", "99999999999999999999999", "-1", "1.5"):
@@ -147,7 +148,7 @@ def test_a_deleted_record_of_another_facility_has_no_history_page(client, audito
     gone = InmateFactory(facility=other, last_name="Vanished")
     pk = gone.pk
     gone.delete()
-    client.force_login(auditor)
+    signed_in(client, auditor)
     response = client.get(reverse("admin:facilities_inmate_history", args=[pk]))
     assert response.status_code == 302 and "Vanished" not in response.content.decode()
 
@@ -157,7 +158,7 @@ def test_a_deleted_record_of_another_facility_has_no_history_page(client, audito
 
 def test_a_superuser_cannot_edit_or_delete_a_phone_list_entry(client, root, inmate):
     entry = PhoneListEntryFactory(inmate=inmate, status=PhoneListEntry.Status.PENDING, has_block=True)
-    client.force_login(root)
+    signed_in(client, root)
     page = client.get(reverse("admin:approvals_phonelistentry_change", args=[entry.pk]))
     assert page.status_code == 200 and b'name="_save"' not in page.content and b'name="status"' not in page.content
     assert entry.number in page.content.decode()
@@ -173,7 +174,7 @@ def test_a_superuser_cannot_edit_or_delete_a_phone_list_entry(client, root, inma
 
 
 def test_a_superuser_adds_a_facility_through_the_service(client, root):
-    client.force_login(root)
+    signed_in(client, root)
     response = client.post(reverse("admin:facilities_facility_add"), {
         "code": "new-jail", "name": "New Jail", "kind": "county", "timezone": "America/Denver", "active": "on",
         "policy-TOTAL_FORMS": "0", "policy-INITIAL_FORMS": "0", "policy-MIN_NUM_FORMS": "0",
@@ -191,7 +192,7 @@ def test_a_superuser_adds_a_facility_through_the_service(client, root):
 
 
 def test_a_superusers_change_to_a_user_is_audited(client, root, staff):
-    client.force_login(root)
+    signed_in(client, root)
     response = client.post(reverse("admin:auth_user_password_change", args=[staff.pk]),
                            {"password1": "a-new-long-passphrase-42", "password2": "a-new-long-passphrase-42",
                             "usable_password": "true"})
@@ -206,7 +207,7 @@ def test_a_superusers_change_to_a_user_is_audited(client, root, staff):
 @pytest.mark.parametrize("query", ["facility__id__exact=abc", "no_such_field=1", "status__exact=x&facility__id__in=a,b",
                                    "admitted_on__gte=not-a-date", "admitted_on__year=abc"])
 def test_csv_export_with_a_tampered_filter_answers_like_the_list(client, auditor, inmate, query):
-    client.force_login(auditor)
+    signed_in(client, auditor)
     url = reverse("admin:facilities_inmate_changelist")
     before = AuditEvent.objects.count()
     listed = client.get(f"{url}?{query}")
@@ -224,7 +225,7 @@ def test_csv_export_with_a_tampered_filter_answers_like_the_list(client, auditor
 
 def test_a_search_with_a_nul_character_is_refused_not_a_500(client, auditor, inmate):
     """Django's search form refuses NUL (PostgreSQL cannot store it): the list and its export say so."""
-    client.force_login(auditor)
+    signed_in(client, auditor)
     url = reverse("admin:facilities_inmate_changelist")
     page = client.get(url, {"q": "Love\x00lace"})
     assert page.status_code == 200 and "Null characters are not allowed" in page.content.decode()

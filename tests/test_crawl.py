@@ -46,6 +46,7 @@ from emergencies.models import EmergencyRequest
 from facilities import services as facilities
 from facilities.models import CallingPolicy, Role
 from facilities.periods import period_for_facility, reset_moment
+from tests.auth import signed_in
 
 from .factories import FacilityFactory, facility_today, user_with_role
 
@@ -550,7 +551,7 @@ def test_crawl_every_page_as(world, client, persona):
     codes = _user_facility_codes(persona)
     forbidden = set() if len(codes) == 2 else world.only("other" if codes == ["home"] else "home")
     assert persona == "auditor_all" or len(forbidden) > 50
-    client.force_login(world.users[persona])
+    signed_in(client, world.users[persona])
     crawl = Crawl(client, persona, forbidden)
     crawl.run(["/", "/emergencies/", *[f"/f/{code}/" for code in codes]])
     reached = {_shape(url)[0] for url in crawl.pages}
@@ -574,7 +575,7 @@ def test_crawl_every_page_as(world, client, persona):
 @pytest.mark.django_db
 def test_the_leak_check_can_fail(world, client):
     """Home's own words are on home's pages: the same check finds them, so their absence elsewhere means something."""
-    client.force_login(world.users["staff"])
+    signed_in(client, world.users["staff"])
     crawl = Crawl(client, "staff", world.only("home"))
     crawl.run(["/f/home/"])
     leaks = [p for p in crawl.problems if p.startswith("LEAK")]
@@ -602,7 +603,7 @@ def test_every_post_form_refuses_empty_and_malformed_input(world, client, person
     (which record, which action) replaced by garbage: never a 5xx, field errors shown, nothing changed.
     Sent with long text, impossible dates, huge numbers or SQL in every field: never a 5xx, and nothing
     changed unless the form accepted the input (302)."""
-    client.force_login(world.users[persona])
+    signed_in(client, world.users[persona])
     codes = _user_facility_codes(persona)
     crawl = Crawl(client, persona, set())
     crawl.run(["/", "/emergencies/", *[f"/f/{code}/" for code in codes]])

@@ -19,6 +19,7 @@ from calls.models import LedgerEntry
 from core.csv import FORMULA_PREFIXES, csv_cell, csv_lines
 from facilities.admin_base import ScopedReadOnlyAdmin
 from facilities.models import CustodyEvent
+from tests.auth import signed_in
 
 from .factories import UserFactory
 
@@ -116,7 +117,7 @@ def _admin_csv(client, model) -> str:
 
 
 def test_every_admin_export_neutralises_formulas(client, hostile_world):
-    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    signed_in(client, UserFactory(username="root", is_superuser=True, is_staff=True))
     bodies = {model._meta.label: _admin_csv(client, model) for model, model_admin in admin.site._registry.items()
               if isinstance(model_admin, ScopedReadOnlyAdmin)}
     assert len(bodies) >= 20
@@ -133,7 +134,7 @@ def test_every_admin_export_neutralises_formulas(client, hostile_world):
 
 
 def test_auditors_export_is_neutralised_too(client, auditor, hostile_world):
-    client.force_login(auditor)
+    signed_in(client, auditor)
     from approvals.models import PhoneListEntry
 
     rows = _cells(_admin_csv(client, PhoneListEntry))

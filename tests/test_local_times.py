@@ -19,6 +19,7 @@ from calls import services as calls_services
 from calls.models import MonthlyReset, PhoneRestriction
 from facilities.models import Role
 from facilities.times import iso_local, local_time_label, zone_caption
+from tests.auth import signed_in
 
 from .approvals.factories import BlockedNumberFactory, NoContactOrderFactory, PhoneListEntryFactory
 from .emergencies.factories import EmergencyRequestFactory
@@ -222,7 +223,7 @@ def test_all_facilities_queue_shows_each_row_in_its_own_facility_time(client, ho
     user.role_assignments.create(role=Role.WARDEN, facility=other)
     mine = EmergencyRequestFactory(inmate=inmate, received_at=WINTER)
     theirs = EmergencyRequestFactory(inmate=other_inmate, received_at=WINTER)
-    client.force_login(user)
+    signed_in(client, user)
     html = page(client, reverse("emergency-queue-all"))
     assert HOME_WALL in html and OTHER_WALL in html
     assert f"2026-12-01 {UTC_WALL}" not in html
@@ -252,7 +253,7 @@ def test_admin_csv_gives_each_row_in_its_own_facility_time_with_the_offset(clien
     """The auditors' CSV of any list: moments in ISO 8601 with the offset of the row's own facility."""
     calls_services.minutes_grant_on_booking(inmate=inmate)
     calls_services.minutes_grant_on_booking(inmate=other_inmate)
-    client.force_login(auditor_all)
+    signed_in(client, auditor_all)
     response = client.get(reverse("admin:calls_ledgerentry_changelist") + "?_export=csv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

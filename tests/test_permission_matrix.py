@@ -7,6 +7,8 @@ a new page or endpoint cannot escape the scoping rules unnoticed.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.auth import signed_in
+
 ROLES = ["staff", "warden", "auditor", "auditor_all", "investigator", "other_staff", "other_warden"]
 # Pages an auditor reads that an investigator does not: the minute accounting of the monthly resets.
 AUDITOR_ONLY = {"calls-resets"}
@@ -74,7 +76,7 @@ def test_anonymous_is_sent_to_log_in(client, home, name):
 @pytest.mark.parametrize("route, name", API_ROUTES)
 def test_every_api_endpoint_needs_a_platform_token(client, home, staff, route, name):
     url = "/" + route.replace("<str:code>", "home").replace("<str:register_number>", "x").replace("<str:call_id>", "1")
-    client.force_login(staff)  # a staff session is not a platform client
+    signed_in(client, staff)  # a staff session is not a platform client
     for method in ("get", "post"):
         response = getattr(client, method)(url, content_type="application/json") if method == "post" else client.get(url)
         assert response.status_code in (401, 405), f"{method.upper()} {url} answered {response.status_code}"

@@ -3,6 +3,7 @@
 import pytest
 
 from facilities.models import CustodyEvent, Inmate
+from tests.auth import signed_in
 
 from ..factories import FacilityFactory
 
@@ -128,7 +129,7 @@ def test_revoked_client_is_refused(platform, inmate):
 
 
 def test_staff_session_is_not_a_platform_client(client, staff):
-    client.force_login(staff)
+    signed_in(client, staff)
     response = client.post(BOOK, booking(), content_type="application/json")
     assert response.status_code == 401
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from tests.auth import signed_in
 
 from ..factories import UserFactory
 
@@ -46,7 +47,7 @@ def test_database_refuses_update_and_delete(event):
 
 
 def test_superuser_cannot_change_or_delete_in_the_admin(client, superuser, event):
-    client.force_login(superuser)
+    signed_in(client, superuser)
     change = reverse("admin:audit_auditevent_change", args=[event.pk])
     page = client.get(change)
     assert page.status_code == 200 and b'name="_save"' not in page.content
@@ -63,7 +64,7 @@ def test_superuser_cannot_change_or_delete_in_the_admin(client, superuser, event
 
 def test_auditor_reads_the_trail_of_their_facility_only(client, auditor, event, other, other_warden):
     audit_record(action="policy_changed", actor=other_warden, facility=other, reason="elsewhere")
-    client.force_login(auditor)
+    signed_in(client, auditor)
     response = client.get(reverse("admin:audit_auditevent_changelist"))
     assert response.status_code == 200
     shown = {e.reason for e in response.context["cl"].result_list}

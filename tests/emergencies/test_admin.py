@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from emergencies import services
+from tests.auth import signed_in
 
 from .factories import EmergencyRequestFactory
 
@@ -26,7 +27,7 @@ def _roles(db):
 def test_auditor_sees_only_their_facilities_and_cannot_change(client, auditor, inmate, other_inmate):
     mine = EmergencyRequestFactory(inmate=inmate)
     EmergencyRequestFactory(inmate=other_inmate)
-    client.force_login(auditor)
+    signed_in(client, auditor)
     listed = client.get(reverse("admin:emergencies_emergencyrequest_changelist")).context["cl"].result_list
     assert list(listed) == [mine]
     page = client.get(reverse("admin:emergencies_emergencyrequest_change", args=[mine.pk]))
@@ -37,7 +38,7 @@ def test_auditor_sees_only_their_facilities_and_cannot_change(client, auditor, i
 
 def test_auditor_reads_the_transition_log_and_history(client, auditor, open_request, warden):
     services.emergency_request_deny(request=open_request, actor=warden, reason="Could not verify.")
-    client.force_login(auditor)
+    signed_in(client, auditor)
     events = client.get(reverse("admin:emergencies_emergencyrequestevent_changelist")).context["cl"].result_list
     assert [e.kind for e in events] == ["logged", "denied"] or sorted(e.kind for e in events) == ["denied", "logged"]
     history = client.get(reverse("admin:emergencies_emergencyrequest_history", args=[open_request.pk]))
@@ -46,7 +47,7 @@ def test_auditor_reads_the_transition_log_and_history(client, auditor, open_requ
 
 def test_csv_export(client, auditor, inmate):
     EmergencyRequestFactory(inmate=inmate, caller_name="Exported Caller")
-    client.force_login(auditor)
+    signed_in(client, auditor)
     response = client.get(reverse("admin:emergencies_emergencyrequest_changelist"), {"_export": "csv"})
     assert "Exported Caller" in b"".join(response.streaming_content).decode()
 

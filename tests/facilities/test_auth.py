@@ -3,6 +3,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from tests.auth import signed_in
 
 from ..factories import PASSWORD
 
@@ -43,7 +44,7 @@ def test_idle_sessions_end_after_30_minutes():
 
 
 def test_expired_session_is_logged_out(client, staff):
-    client.force_login(staff)
+    signed_in(client, staff)
     session = client.session
     session.set_expiry(-1)
     session.save()

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from facilities.models import CallingPolicy
 from facilities.services import policy_update
+from tests.auth import signed_in
 
 
 def test_defaults_are_the_seeds_values(home):
@@ -81,7 +82,7 @@ def test_a_long_reason_is_kept_whole_in_the_audit_and_never_a_500(client, home, 
     data = {k: v for k, v in PolicyForm(instance=home.policy).initial.items() if v is not None}
     data.update({"monthly_minutes": 400, "reason": long,
                  "calling_hours_start": "06:00", "calling_hours_end": "23:00"})
-    client.force_login(warden)
+    signed_in(client, warden)
     response = client.post(reverse("facility-policy", args=[home.code]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     home.policy.refresh_from_db()
