@@ -50,8 +50,20 @@ class DecisionForm(forms.Form):
                            help_text="Required to approve a flagged number, and for “Other”.")
     legal_verified = forms.BooleanField(required=False, label="I verified the attorney's bar number")
 
+    def __init__(self, *args, can_approve: bool = True, verify_legal: bool = True, **kwargs):
+        """``can_approve`` and ``verify_legal`` come from ``permissions.entry_actions`` (who may approve this entry,
+        and whether it is an attorney's number still to verify): what is not allowed is not offered."""
+        super().__init__(*args, **kwargs)
+        if not can_approve:
+            self.fields["decision"].choices = [("deny", "Deny")]
+            self.fields["decision"].initial = "deny"
+            self.fields["note"].help_text = "Required for “Other”."
+        if not verify_legal:
+            del self.fields["legal_verified"]
+
     def clean(self):
         data = super().clean()
+        data.setdefault("legal_verified", False)
         if data.get("decision") == "deny" and not data.get("reason"):
             self.add_error("reason", "Choose the reason for the denial.")
         return data

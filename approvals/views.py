@@ -13,6 +13,7 @@ from facilities.models import CallingPolicy, Inmate
 from facilities.pages import facility_context
 from facilities.scoping import READ_ROLES, STAFF_ROLES, get_object_for_user
 from facilities.times import local_day
+from facilities.worklist import queue_key, redirect_to_next
 
 from . import selectors, services
 from .filters import QueueFilter
@@ -30,6 +31,7 @@ from .forms import (
     split_numbers,
 )
 from .models import BlockedNumber, CaseParty, CourtCase, NoContactOrder, PhoneListEntry
+from .permissions import entry_actions
 
 PAGE_SIZE = 50
 
@@ -95,7 +97,9 @@ def _entry(request, facility, pk) -> PhoneListEntry:
 @facility_view(READ_ROLES, write_roles=STAFF_ROLES)
 def entry_detail(request, facility, pk: int):
     entry = _entry(request, facility, pk)
-    form = DecisionForm(request.POST or None)
+    actions = entry_actions(entry=entry, user=request.user)
+    form = DecisionForm(request.POST or None, can_approve=actions.can_approve, verify_legal=actions.verify_legal)
+    queue = queue_key(request)  # the worklist queue this entry was opened from: after the decision, its next item
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -113,13 +117,16 @@ def entry_detail(request, facility, pk: int):
             _error_to_form(form, exc)
             if exc.code == "screening_changed":  # the page shows the entry as screening left it
                 entry = _entry(request, facility, pk)
+                actions = entry_actions(entry=entry, user=request.user)
         else:
+            if queue:
+                return redirect_to_next(request, queue)
             return redirect("approvals-queue", code=facility.code)
     findings = entry.findings.order_by("cleared_at", "found_at", "id")
     transitions = entry.transitions.select_related("actor")
     status = form_status(request)
     return render(request, "approvals/entry_detail.html", facility_context(
-        request, facility, entry=entry, form=form, findings=findings, transitions=transitions,
+        request, facility, entry=entry, form=form, findings=findings, transitions=transitions, actions=actions,
     ), status=status)
 
 

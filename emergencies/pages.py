@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from facilities.models import Role
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
+from facilities.worklist import WorkItem, WorkQueue, build_queue
 
 from . import selectors
+from . import worklist as queues
 
 
 def dashboard_cards(*, facility, user) -> list[DashboardCard]:
@@ -45,4 +48,51 @@ def inmate_section(*, request, inmate) -> InmateSection | None:
     )
 
 
-pages = AppPages(app="emergencies", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)
+def _request_item(key: str):
+    def item(request) -> WorkItem:
+        inmate = request.inmate
+        return WorkItem(
+            label=f"{request.get_category_display()}: {inmate.last_name}, {inmate.first_name} "
+                  f"({inmate.register_number}), caller {request.caller_name}",
+            url=reverse("emergency-detail", args=[request.facility.code, request.pk]) + f"?queue={key}",
+            facility=request.facility, since=request.received_at, badge="; ".join(queues.badges(request)),
+        )
+    return item
+
+
+def _list_link(facility) -> tuple[str, str]:
+    return (f"Emergency requests at {facility.name}",
+            reverse("emergency-list", kwargs={"code": facility.code}) + "?status=open")
+
+
+def _intake_link(facility) -> tuple[str, str]:
+    return f"Log an emergency request at {facility.name}", reverse("emergency-new", kwargs={"code": facility.code})
+
+
+# The emergency queues of the worklist, most urgent first: (key, title, meaning, roles, selector, links, readers).
+WORKLIST = (
+    ("escalated", "Escalated emergency requests",
+     "Requests still undecided past the facility's escalation time. Most urgent category first, then oldest.",
+     WARDEN_ROLES, queues.escalated_requests, _list_link, True),
+    ("emergencies", "Emergency requests to decide",
+     "Requests a family made that wait for a warden: approve a call, pass on a message or deny. Most urgent "
+     "category first, then oldest.", WARDEN_ROLES, queues.requests_to_decide, _list_link, True),
+    ("intake", "Emergency requests waiting for a warden",
+     "Requests logged here that no warden has decided yet. Log a new request from a family with the link below.",
+     {Role.STAFF}, queues.requests_waiting, _intake_link, False),
+)
+
+
+def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
+    found = []
+    for key, title, meaning, roles, select, links, readers in WORKLIST:
+        if only is None or only == key:
+            queue = build_queue(key=key, title=title, meaning=meaning, roles=roles, user=user, facilities=facilities,
+                                select=select, item=_request_item(key), links=links, readers=readers)
+            if queue is not None:
+                found.append(queue)
+    return found
+
+
+pages = AppPages(app="emergencies", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section,
+                 worklist=worklist)

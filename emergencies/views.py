@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -24,6 +26,7 @@ from facilities.scoping import (
     roles_at,
     scope_for_user,
 )
+from facilities.worklist import queue_key, redirect_to_next
 
 from . import selectors, services
 from .filters import EmergencyRequestFilter
@@ -134,6 +137,8 @@ def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
         can_decide=is_warden and emergency.is_open,
         escalation_due=emergency.escalation_due_at(facility.policy.emergency_escalation_hours),
         emergency_calls=list(emergency.calls.order_by("requested_at")) if emergency.used_at else [],
+        # Opened from a worklist queue: the decision forms carry it, so the next request of that queue follows.
+        queue_query=f"?{urlencode({'queue': key})}" if (key := queue_key(request)) else "",
     )
     if context["can_decide"]:
         context["approve_form"] = forms.get("approve_form") or ApproveForm()
@@ -172,6 +177,8 @@ def _decide(request, facility, pk: int, form_class, form_key: str, action, succe
             emergency.refresh_from_db()
         else:
             messages.success(request, success)
+            if queue_key(request):
+                return redirect_to_next(request, queue_key(request))
             return redirect("emergency-detail", code=facility.code, pk=emergency.pk)
     if not emergency.is_open:  # decided meanwhile: show the decision that stands
         return redirect("emergency-detail", code=facility.code, pk=emergency.pk)
