@@ -20,10 +20,12 @@ from approvals.screening.catalogue import CALL_BLOCKING  # which findings block 
 from approvals.selectors import call_screening
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import DomainError, IllegalTransition
+from core.tasks import enqueue_on_commit
 from emergencies.selectors import EmergencyGrant, emergency_grant_for
 from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
 from facilities.periods import period_for_facility
+from investigations.selectors import watched_exists
 
 from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
 from .models import Call, CallKind, LedgerEntry, MinuteBalance, PhoneRestriction
@@ -161,15 +163,20 @@ def restriction_lift(*, restriction: PhoneRestriction, reason: str, actor) -> Ph
 
 # --------------------------------------------------------------------------- the call decision
 
-def _lock_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance | None:
+def _lock_for_decision(
+    facility: Facility, register_number: str, now: dt.datetime, number: str = ""
+) -> MinuteBalance | None:
     """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted now?
-    any restriction not over yet (now or to come: ``retry_after`` must wait for it)?"""
+    any restriction not over yet (now or to come: ``retry_after`` must wait for it)? is the number or the inmate
+    on an investigator's watch list here (``watched``: the alert is queued after the commit)?"""
     restricted = PhoneRestriction.objects.active(now).filter(inmate_id=OuterRef("inmate_id"))
     return (
         MinuteBalance.objects.select_for_update(of=("self",))
         .select_related("inmate__facility__policy", "open_call")
         .annotate(restricted=Exists(restricted),
-                  restriction_pending=Exists(_restrictions_not_over(now).filter(inmate_id=OuterRef("inmate_id"))))
+                  restriction_pending=Exists(_restrictions_not_over(now).filter(inmate_id=OuterRef("inmate_id"))),
+                  watched=watched_exists(number=number, facility_ref=OuterRef("inmate__facility_id"),
+                                         inmate_ref=OuterRef("inmate_id"), today=now.date()))
         .filter(inmate__facility=facility, inmate__register_number=register_number)
         .first()
     )
@@ -179,15 +186,15 @@ def _restrictions_not_over(now: dt.datetime):
     return PhoneRestriction.objects.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
 
 
-def _balance_for_decision(facility: Facility, register_number: str, now: dt.datetime) -> MinuteBalance:
+def _balance_for_decision(facility: Facility, register_number: str, now: dt.datetime, number: str) -> MinuteBalance:
     """The locked balance row of the inmate (created when missing); ``CallError`` for an unknown inmate."""
-    balance = _lock_for_decision(facility, register_number, now)
+    balance = _lock_for_decision(facility, register_number, now, number)
     if balance is None:
         inmate = Inmate.objects.filter(facility=facility, register_number=register_number).first()
         if inmate is None:
             raise CallError(code="unknown_inmate", message=f"No inmate {register_number} at {facility.code}.", status=404)
         MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate.pk)], ignore_conflicts=True)
-        balance = _lock_for_decision(facility, register_number, now)
+        balance = _lock_for_decision(facility, register_number, now, number)
     return balance
 
 
@@ -239,11 +246,16 @@ def call_authorize(
     (approvals), the emergency grant look-up, the call insert, the balance update, the audit event.
     """
     now = at or timezone.now()
-    balance = _balance_for_decision(facility, register_number, now)
+    balance = _balance_for_decision(facility, register_number, now, number)
     facts, grant = _call_facts(balance, number=number, now=now)
     decision = decide(facts, now)
-    return _record_decision(balance, decision, facts=facts, grant=grant, number=number,
+    call = _record_decision(balance, decision, facts=facts, grant=grant, number=number,
                             dialed_number=dialed_number, client=client, now=now)
+    if balance.watched:  # an investigator watches the number or the inmate: alert after the commit, no query here
+        enqueue_on_commit("investigations.watch_alerts", call_id=call.pk, facility_id=facility.pk,
+                          inmate_id=balance.inmate_id, number=number, allowed=decision.allowed,
+                          occurred_at=now.isoformat())
+    return call
 
 
 def _record_decision(

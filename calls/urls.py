@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import number_page, views
 
 urlpatterns = [
     path("f/<slug:code>/calls/", views.call_list, name="calls-list"),
@@ -11,4 +11,6 @@ urlpatterns = [
     path("f/<slug:code>/inmates/<int:pk>/minutes/grant/", views.grant_minutes, name="calls-grant-minutes"),
     path("f/<slug:code>/inmates/<int:pk>/restrictions/new/", views.restriction_new, name="calls-restriction-new"),
     path("f/<slug:code>/restrictions/<int:pk>/lift/", views.restriction_lift, name="calls-restriction-lift"),
+    # An investigator's page of one number (who lists it, who dialled it), linked from the link report.
+    path("investigations/numbers/<str:number>/", number_page.number_page, name="calls-number"),
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("calls.urls")),
     path("", include("emergencies.urls")),
+    path("", include("investigations.urls")),
 ]
 
 # JSON {code, message} under /api/, Django's pages elsewhere.

@@ -35,9 +35,9 @@ from .scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 
 # Which app's parts come first on each page.
 PAGE_ORDER: dict[str, tuple[str, ...]] = {
-    "dashboard": ("approvals", "emergencies", "calls"),
+    "dashboard": ("approvals", "emergencies", "calls", "investigations"),
     "charts": ("calls", "approvals"),
-    "nav": ("approvals", "calls", "emergencies"),
+    "nav": ("approvals", "calls", "emergencies", "investigations"),
     "inmate": ("approvals", "calls", "emergencies"),
     "inmate_list": ("approvals", "calls"),
     # Most urgent first: emergencies, then phone-list reviews, then calls' loose ends.

@@ -42,6 +42,11 @@ ROLE_GRANTS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         },
         "Investigator": {"call": _VIEW, "phonerestriction": _VIEW},
     },
+    # Investigators keep their own watch entries (the pages check the owner); reviews are read by every role.
+    "investigations": {
+        "Investigator": {"watchentry": _EDIT, "watchalert": _VIEW, "review": _VIEW},
+        "Warden": {"review": _VIEW},
+    },
     "emergencies": {
         "Staff": {"emergencyrequest": ("view", "add"), "emergencyrequestevent": ("view", "add")},
         "Warden": {"emergencyrequest": _EDIT, "emergencyrequestevent": ("view", "add")},

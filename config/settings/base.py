@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "approvals",
     "calls",
     "emergencies",
+    "investigations",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,9 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="phone-portal@loca
 # The portal's own settings. Code reads them as settings.NAME only: every one is declared here (a test checks).
 # The address users reach the portal at, without a trailing slash: e-mails to wardens link to it.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Reviews that come due (domain §9): days from today to the next review of a phone restriction, a block or an
+# investigator's watch entry, unless whoever records it chooses a date. The one place these defaults live.
+REVIEW_DEFAULT_DAYS = {"restriction": 90, "block": 90, "watch": 90}
 # How long after its last allowed minute an authorised call waits for the platform's completion report.
 CALLS_COMPLETION_GRACE_MINUTES = env.int("CALLS_COMPLETION_GRACE_MINUTES", default=10)
 # The monthly reset voids and regrants balances in chunks of this many inmates, one transaction each.
