@@ -20,7 +20,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.utils import timezone
 
 from .pages import _in_order
 from .scoping import STAFF_ROLES, facilities_for_user, roles_at
@@ -45,11 +44,6 @@ class WorkItem:
     facility: Any  # a Facility
     since: dt.datetime
     badge: str = ""  # a warning in words, e.g. "No-contact order found"
-    note: str = ""
-
-    @property
-    def age(self) -> str:
-        return age_in_words(self.since)
 
 
 @dataclass(frozen=True)
@@ -103,18 +97,6 @@ def build_queue(*, key: str, title: str, meaning: str, roles: Iterable[str], use
         items=[item(row) for row in found.items] if can_act else [],
         links=[links(f) for f in where] if links else [],
     )
-
-
-def age_in_words(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """How long something has waited, in plain words: "under a minute", "5 minutes", "3 hours", "2 days"."""
-    if since is None:
-        return ""
-    seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return "under a minute"
 
 
 def worklist_facilities(user) -> list:

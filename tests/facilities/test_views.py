@@ -121,9 +121,11 @@ def test_dashboard_counts(login, home, staff, other):
     assert counts["in_custody"] == 3 and counts["released"] == 1
 
 
-def test_home_redirects_a_single_facility_user_to_its_dashboard(login, staff):
+def test_home_is_the_worklist_for_a_single_facility_user_too(login, staff):
+    """The landing page after log-in is the worklist (docs/pages.md), with the way to the facility's dashboard."""
     response = login(staff).get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("facility-dashboard", args=["home"])
+    assert response.status_code == 200 and response.context["queues"]
+    assert reverse("facility-dashboard", args=["home"]) in response.content.decode()
 
 
 def test_home_lists_several_facilities(login, auditor_all, home, other):
