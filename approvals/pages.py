@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from core.numbers import display_number
 from facilities.models import CallingPolicy
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, roles_at
+from facilities.worklist import WorkItem, WorkQueue, build_queue
 
-from . import selectors
+from . import permissions, selectors
+from . import worklist as queues
 from .forms import EntryAddForm
 
 
@@ -51,4 +54,56 @@ def inmate_section(*, request, inmate) -> InmateSection:
     )
 
 
-pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)
+def _entry_item(key: str):
+    def item(entry) -> WorkItem:
+        inmate = entry.inmate
+        badge = ("Block finding: cannot be approved" if entry.has_block
+                 else "Flagged by screening: a warden decides" if entry.has_review else "")
+        if entry.legal and entry.legal_verified_at is None and key != "attorneys":
+            badge = badge or "Attorney: bar number to verify"
+        return WorkItem(
+            label=f"{display_number(entry.number)} ({entry.contact_name}) for {inmate.last_name}, "
+                  f"{inmate.first_name} ({inmate.register_number})",
+            url=reverse("approvals-entry", args=[entry.facility.code, entry.pk]) + f"?queue={key}",
+            facility=entry.facility, since=entry.created_at, badge=badge,
+        )
+    return item
+
+
+def _queue_link(query: str = ""):
+    def link(facility) -> tuple[str, str]:
+        return f"The review queue at {facility.name}", reverse("approvals-queue", args=[facility.code]) + query
+    return link
+
+
+# The phone-list queues of the worklist, most urgent first: (key, title, meaning, roles, selector, list link).
+WORKLIST = (
+    ("flagged", "Flagged numbers waiting for a warden",
+     "Screening found something that needs a warden's decision (a shared number, a co-defendant, a victim or "
+     "witness, a change too soon). Oldest first.", permissions.FLAGGED_APPROVER_ROLES, queues.flagged_waiting,
+     _queue_link()),
+    ("overdue", "Reviews past the target",
+     "Numbers that have waited for review longer than the facility's review target. Oldest first.",
+     permissions.DECIDER_ROLES, queues.reviews_overdue, _queue_link("?age=overdue")),
+    ("attorneys", "Attorney numbers to verify",
+     "Attorneys' numbers waiting for review: check the bar number, then approve. Oldest first.",
+     permissions.DECIDER_ROLES, queues.attorney_numbers_to_verify, _queue_link("?legal=yes")),
+    ("reviews", "Numbers waiting for review",
+     "Every number waiting in the review queue. Oldest first.", permissions.DECIDER_ROLES, queues.reviews_waiting,
+     _queue_link()),
+)
+
+
+def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
+    found = []
+    for key, title, meaning, roles, select, link in WORKLIST:
+        if only is None or only == key:
+            queue = build_queue(key=key, title=title, meaning=meaning, roles=roles, user=user, facilities=facilities,
+                                select=select, item=_entry_item(key), links=link)
+            if queue is not None:
+                found.append(queue)
+    return found
+
+
+pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section,
+                 worklist=worklist)

@@ -9,7 +9,7 @@ from facilities.models import Role
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import WARDEN_ROLES, roles_at
 
-from . import selectors
+from . import selectors, worklist
 from .forms import ExtraMinutesForm, RestrictionForm
 
 RESET_ROLES = {Role.WARDEN, Role.AUDITOR}
@@ -59,4 +59,5 @@ def inmate_section(*, request, inmate) -> InmateSection:
     )
 
 
-pages = AppPages(app="calls", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section)
+pages = AppPages(app="calls", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section,
+                 worklist=worklist.worklist)

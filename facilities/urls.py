@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import login_views, views
+from . import login_views, views, worklist_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", worklist_views.home, name="home"),
     path("login/", login_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("f/<slug:code>/", views.dashboard, name="facility-dashboard"),
