@@ -33,6 +33,7 @@ TRANSACTIONAL_TESTS = (
     "tests.calls.test_services_transactional",
     "tests.emergencies.test_services_transactional",
     "tests.facilities.test_services_transactional",
+    "tests.investigations.test_services_transactional",
 )
 
 # Public functions that write nothing by themselves, or write only inside their caller's transaction.

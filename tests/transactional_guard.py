@@ -23,6 +23,7 @@ SERVICE_MODULES = (
     "calls.services",
     "emergencies.services",
     "facilities.services",
+    "investigations.services",
 )
 
 # The audit trail's writer runs inside its caller's transaction (a service's, or a signal's such as a login):
