@@ -1,14 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 
 from .admin_base import AppendOnlyAdmin, AuditedAdminMixin, ScopedReadOnlyAdmin
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, RoleAssignment
 from .scoping import facility_ids_for_user
-from .services import facility_create
+from .services import facility_create, second_factor_reset, sign_out_everywhere
 
 
 class CallingPolicyInline(admin.StackedInline):
@@ -123,7 +126,42 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
-    pass
+    """Superusers also reset a user's two-factor sign-in (lost phone) and sign a user out everywhere here:
+    services ``second_factor_reset`` and ``sign_out_everywhere``, both audited."""
+
+    actions = ["reset_two_factor", "sign_out_everywhere"]
+    SUPERUSER_ACTIONS = ("reset_two_factor", "sign_out_everywhere")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            for name in self.SUPERUSER_ACTIONS:
+                actions.pop(name, None)
+        return actions
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again at their next sign-in)")
+    def reset_two_factor(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        for user in queryset:
+            second_factor_reset(user=user, actor=request.user, reason="reset in the admin")
+        self.message_user(request, f"{queryset.count()} user(s): two-factor sign-in was reset and their sessions "
+                                   "ended; they set it up again at their next sign-in.", messages.SUCCESS)
+
+    @admin.action(description="Sign out everywhere (end all their sessions)")
+    def sign_out_everywhere(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        ended = sum(sign_out_everywhere(user=user, actor=request.user, reason="from the admin") for user in queryset)
+        self.message_user(request, f"{queryset.count()} user(s) signed out everywhere ({ended} session(s) ended).",
+                          messages.SUCCESS)
+
+
+# Authenticator secrets and recovery codes are not shown in the admin (django-otp registers them): a superuser
+# resets a user's devices with the action above.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(Group)

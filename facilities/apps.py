@@ -11,7 +11,7 @@ class FacilitiesConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from . import login_security, receivers, signals  # noqa: F401
+        from . import login_security, receivers, signals, two_factor  # noqa: F401
         from .login_views import AdminLoginForm
 
         admin.site.login_form = AdminLoginForm  # the admin's log-in is slowed down like the portal's

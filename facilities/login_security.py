@@ -28,6 +28,7 @@ import logging
 import math
 import time
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
@@ -122,6 +123,14 @@ def record_success(*, username: str, ip: str | None) -> None:
     """Remember the address the user logged in from: it is not slowed down for this user name."""
     if ip:
         cache.set(_key("known", username, ip), 1, timeout=settings.LOGIN_KNOWN_ADDRESS_DAYS * 24 * 3600)
+
+
+def clear_failures(*, request, username: str) -> None:
+    """The whole sign-in succeeded (password, and the second factor when the user needs it): django-axes forgets
+    the user name's failures at this address. (AXES_RESET_ON_SUCCESS is off: a password alone must not clear
+    the wrong codes given after earlier passwords.)"""
+    AxesProxyHandler.update_request(request)
+    AxesProxyHandler.get_implementation().reset_user_attempts(request, {"username": username})
 
 
 def refuse(*, request, username: str, wait: int) -> None:

@@ -31,6 +31,11 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     username = (credentials or {}).get("username", "")
+    step = (credentials or {}).get("second_factor")
+    if step:  # a wrong second-factor code (facilities.services): the password was right
+        audit_record(action="two_factor_failed", actor=f"anonymous ({username})"[:150],
+                     data={"username": username, "step": step}, ip_address=_ip(request))
+        return
     audit_record(action="login_failed", actor=f"anonymous ({username})"[:150], data={"username": username}, ip_address=_ip(request))
 
 

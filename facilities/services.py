@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django_otp import device_classes, devices_for_user
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import DomainError
 
+from . import login_security
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, Role, RoleAssignment
 from .periods import reset_day_change
 from .signals import inmate_booked, inmate_released, inmate_transferred
@@ -227,3 +237,139 @@ def role_assign(*, user, role: str, facility: Facility | None = None, granted_by
 def role_revoke(*, assignment: RoleAssignment, revoked_by=None) -> None:
     assignment._changed_by = revoked_by
     assignment.delete()
+
+
+# ---------------------------------------------------------------- two-factor sign-in (docs/sign-in.md)
+
+RECOVERY_CODES = 10  # shown once at enrolment; each works once
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """What a second-factor code did: the device that accepted it (None: refused), whether it was a recovery
+    code (and how many are left), and whether the user name is now locked out at this address (django-axes)."""
+
+    device: Device | None = None
+    recovery_code_used: bool = False
+    recovery_codes_left: int | None = None
+    locked: bool = False
+    wait_seconds: int = 0
+
+
+def _credentials(user) -> dict[str, str]:
+    return {"username": user.get_username()}
+
+
+def _lock_user(user):
+    return get_user_model().objects.select_for_update().get(pk=user.pk)
+
+
+def _code_refused(*, request, user, step: str) -> CodeCheck:
+    """A wrong code is a failed log-in: django-axes counts it toward the lockout (and may lock now), the
+    slow-down counts it (facilities.login_security) and the audit trail records it (facilities.receivers)."""
+    user_login_failed.send(
+        sender=__name__, credentials={**_credentials(user), "second_factor": step}, request=request
+    )
+    return CodeCheck(locked=bool(getattr(request, "axes_locked_out", False)))
+
+
+def _refusal_before_checking(*, request, user) -> CodeCheck | None:
+    """Locked out (django-axes) or made to wait (the slow-down): the code is not checked at all."""
+    if AxesProxyHandler.is_locked(request, _credentials(user)):
+        return CodeCheck(locked=True)
+    wait = login_security.seconds_to_wait(username=user.get_username(), ip=login_security.client_ip(request))
+    if wait:
+        login_security.refuse(request=request, username=user.get_username(), wait=wait)
+        return CodeCheck(wait_seconds=wait)
+    return None
+
+
+@transaction.atomic
+def second_factor_enrol_begin(*, user) -> TOTPDevice:
+    """The authenticator the user is setting up: a new secret (an unconfirmed TOTP device), made once and kept
+    until it is confirmed (the page shows it again on every visit)."""
+    _lock_user(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def second_factor_enrol_confirm(*, request, user, code: str) -> tuple[CodeCheck, list[str]]:
+    """Confirm the authenticator being set up with a code it shows. On success the user's other devices go,
+    ``RECOVERY_CODES`` new recovery codes are made (returned, to be shown once) and the enrolment is audited;
+    a wrong code is a failed log-in (``_code_refused``)."""
+    refusal = _refusal_before_checking(request=request, user=user)
+    if refusal is not None:
+        return refusal, []
+    _lock_user(user)
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None or not device.verify_token("".join((code or "").split())):
+        return _code_refused(request=request, user=user, step="enrolment"), []
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    for model in device_classes():
+        if model is not TOTPDevice:
+            model.objects.filter(user=user).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=token) for token in codes])
+    audit_record(action="two_factor_enrolled", actor=user, target=user, ip_address=login_security.client_ip(request),
+                 data={"recovery_codes": RECOVERY_CODES})
+    login_security.clear_failures(request=request, username=user.get_username())
+    return CodeCheck(device=device), codes
+
+
+@transaction.atomic
+def second_factor_verify(*, request, user, code: str) -> CodeCheck:
+    """The code step: a code from the user's authenticator, or one of their recovery codes (used up). Success
+    and recovery-code use are audited and clear the failures; a wrong code is a failed log-in."""
+    refusal = _refusal_before_checking(request=request, user=user)
+    if refusal is not None:
+        return refusal
+    token = "".join((code or "").split()).lower()
+    device = next((d for d in devices_for_user(user, confirmed=True, for_verify=True) if token
+                   and d.verify_token(token)), None)
+    if device is None:
+        return _code_refused(request=request, user=user, step="verify")
+    recovery = isinstance(device, StaticDevice)
+    left = device.token_set.count() if recovery else None
+    audit_record(
+        action="two_factor_recovery_code_used" if recovery else "two_factor_verified", actor=user,
+        target=user, ip_address=login_security.client_ip(request),
+        data={"recovery_codes_left": left} if recovery else {},
+    )
+    login_security.clear_failures(request=request, username=user.get_username())
+    return CodeCheck(device=device, recovery_code_used=recovery, recovery_codes_left=left)
+
+
+def _user_sessions(user) -> list[str]:
+    """The keys of the user's current sessions (the session store holds a few hundred at most: 30-minute idle)."""
+    return [s.session_key for s in Session.objects.filter(expire_date__gt=timezone.now())
+            if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user, actor, reason: str = "") -> int:
+    """End every session of ``user`` (a system administrator's action, audited); returns how many ended."""
+    _lock_user(user)
+    keys = _user_sessions(user)
+    Session.objects.filter(session_key__in=keys).delete()
+    audit_record(action="signed_out_everywhere", actor=actor, target=user, reason=reason, data={"sessions": len(keys)})
+    return len(keys)
+
+
+@transaction.atomic
+def second_factor_reset(*, user, actor, reason: str = "") -> int:
+    """Remove the user's authenticator and recovery codes (lost phone): they enrol again at their next sign-in.
+    Their sessions end too, so that nobody holding one enrols a device of their own. Audited; returns how many
+    devices went."""
+    _lock_user(user)
+    removed = 0
+    for model in device_classes():
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    audit_record(action="two_factor_reset", actor=actor, target=user, reason=reason, data={"devices": removed})
+    sign_out_everywhere(user=user, actor=actor, reason=reason or "two-factor reset")
+    return removed

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # was this session's second factor given (request.user.is_verified())
+    "facilities.two_factor.SignInMiddleware",  # absolute session lifetime; no page before the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -117,7 +118,9 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_RESET_ON_SUCCESS = True
+# A password alone does not clear the failures of a user who still owes the second factor: they are cleared when
+# the whole sign-in succeeds (facilities.login_security.clear_failures), so wrong codes add up to the same lockout.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False
 # The client's address, from the trusted proxies' header (facilities.login_security.client_ip; django-ipware is

@@ -26,7 +26,8 @@ pytestmark = [
 EXERCISED = {
     "facilities.services": {
         "facility_create", "policy_update", "inmate_book", "inmate_transfer", "inmate_release", "role_assign",
-        "role_revoke",
+        "role_revoke", "second_factor_enrol_begin", "second_factor_enrol_confirm", "second_factor_verify",
+        "second_factor_reset", "sign_out_everywhere",
     },
 }
 
@@ -101,3 +102,46 @@ def test_facility_policy_and_roles_each_in_their_own_transactions(db):
     assert not user.groups.filter(name="Staff").exists()
     assert list(AuditEvent.objects.filter(target_type=user._meta.label_lower, target_id=str(user.pk)).order_by("pk").values_list("action", flat=True)) == [
         "role_granted", "role_revoked"]
+
+
+def _sign_in_request(user):
+    """A request of ``user``'s browser at the code step (what the pages pass to the services)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/two-factor/", REMOTE_ADDR="198.51.100.77")
+    request.user, request.session = user, SessionStore()
+    return request
+
+
+def test_two_factor_enrolment_verification_reset_and_sign_out_each_in_their_own_transaction(home):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.auth import code_for
+
+    user, root = UserFactory(username="enrolling"), UserFactory(username="root", is_superuser=True)
+    device = services.second_factor_enrol_begin(user=user)
+    assert services.second_factor_enrol_begin(user=user) == device and not device.confirmed
+    refused, codes = services.second_factor_enrol_confirm(request=_sign_in_request(user), user=user, code="000000")
+    assert (refused.device, codes) == (None, [])
+    check, codes = services.second_factor_enrol_confirm(request=_sign_in_request(user), user=user,
+                                                        code=code_for(device))
+    assert check.device == device and TOTPDevice.objects.get(pk=device.pk).confirmed and len(codes) == 10
+    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(codes)
+
+    assert services.second_factor_verify(request=_sign_in_request(user), user=user, code="nope").device is None
+    used = services.second_factor_verify(request=_sign_in_request(user), user=user, code=codes[0])
+    assert used.recovery_code_used and used.recovery_codes_left == 9
+    actions = list(AuditEvent.objects.filter(ip_address="198.51.100.77").order_by("pk").values_list("action", flat=True))
+    assert actions == ["two_factor_failed", "two_factor_enrolled", "two_factor_failed", "two_factor_recovery_code_used"]
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session.create()
+    assert services.sign_out_everywhere(user=user, actor=root, reason="left the job") == 1
+    assert not SessionStore().exists(session.session_key)
+    assert services.second_factor_reset(user=user, actor=root, reason="lost phone") == 2
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert AuditEvent.objects.get(action="two_factor_reset").data == {"devices": 2}
