@@ -145,7 +145,8 @@ def _cases_in_common(inmate_id: int, listers: dict, cases_of: dict) -> list[str]
         if role == CaseParty.Role.DEFENDANT and CaseParty.Role.DEFENDANT in partners:
             codefendant.append(f"{label}: co-defendants")
         else:
-            other.append(f"{label}: {CaseParty.Role(role).label.lower()}")
+            theirs = ", ".join(sorted({CaseParty.Role(p).label.lower() for p in partners}))
+            other.append(f"{label}: {CaseParty.Role(role).label.lower()}, the other {theirs}")
     return codefendant + other
 
 
