@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api.docs import RedocView
 
 api_v1 = [
     path("", include("facilities.api_urls")),
@@ -12,9 +14,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The vendor's engineers read the schema here: Swagger UI and Redoc served by the app (drf-spectacular-sidecar).
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The vendor's engineers read the schema here: Swagger UI and Redoc served by the app (drf-spectacular-sidecar);
+    # under the Content-Security-Policy (api/docs.py): Swagger UI's start-up script from its own address (?script),
+    # Redoc's run-time styles with the answer's nonce.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("facilities.urls")),
     path("", include("approvals.urls")),
     path("", include("calls.urls")),
