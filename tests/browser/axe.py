@@ -66,6 +66,12 @@ def check(page) -> str | None:
     return result["url"]
 
 
+def recheck(page) -> str:
+    """Checks the document on screen again: a state the page reached without loading (an open dialog)."""
+    page.evaluate("window.__axeChecked = false")
+    return check(page)
+
+
 # Calls that do not act on the document (or that must not wait for it).
 _PASS_THROUGH = {"on", "once", "remove_listener", "is_closed", "close", "set_default_timeout",
                  "set_default_navigation_timeout", "set_viewport_size", "route", "unroute", "expose_binding",
@@ -79,6 +85,7 @@ class CheckedPage:
         self._page = page
         self._loads: list[str] = []
         self.checked: list[str] = []
+        self.failed = False
         page.on("load", lambda p: self._loads.append(p.url))
 
     def __getattr__(self, name):
@@ -104,6 +111,7 @@ class CheckedPage:
         try:
             url = check(page)
         except AccessibilityViolations:
+            self.failed = True
             raise
         except Exception as exc:  # the document went away under the check: check the one that replaced it
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
@@ -115,6 +123,8 @@ class CheckedPage:
 
     def finish(self) -> None:
         """Checks the document on screen, then fails if any document loaded without being checked."""
+        if self.failed:  # the test has already failed on a violation
+            return
         self.check_current()
         if len(self._loads) > len(self.checked):
             raise AssertionError(
