@@ -40,3 +40,8 @@ class ReviewForm(forms.Form):
     review_by = forms.DateField(widget=DATE, required=False, label="Next review by",
                                 help_text="Needed to change the date; otherwise the policy's default.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Why (kept in the audit trail).")
+
+
+class BlockReviewForm(ReviewForm):
+    paperwork = forms.CharField(max_length=255, required=False, label="Paperwork (to end a victim's block)")
+    called_party_asked = forms.BooleanField(required=False, label="The called party asked for the end")

@@ -1,5 +1,6 @@
 """What the investigations app adds to the shared facility pages (registered in apps.py): for an investigator,
-the dashboard's count of unread watch alerts and menu links to their watch list and the link report."""
+the dashboard's count of unread watch alerts and menu links to their watch list and the link report; for every
+reader, the menu link to the facility's reviews coming due."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
 
 
 def nav_links(*, facility, user) -> list[NavLink]:
-    if not _is_investigator(user, facility):
-        return []
-    return [NavLink("Watch list", reverse("investigations-watches")),
-            NavLink("Link report", reverse("investigations-links"))]
+    # The queue of reviews coming due is the calls app's page (it reads restrictions), named here by its URL.
+    links = [NavLink("Reviews due", reverse("calls-reviews", args=[facility.code]))]
+    if _is_investigator(user, facility):
+        links += [NavLink("Watch list", reverse("investigations-watches")),
+                  NavLink("Link report", reverse("investigations-links"))]
+    return links
 
 
 pages = AppPages(app="investigations", dashboard_cards=dashboard_cards, nav_links=nav_links)

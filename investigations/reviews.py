@@ -62,3 +62,16 @@ def review_record(*, kind: str, target, facility: Facility, outcome: str, before
                  data={"outcome": outcome, "review_by_before": before.isoformat() if before else None,
                        "review_by_after": after.isoformat() if after else None})
     return review
+
+
+def review_due(kind: str, *, since: dt.date, last_review_by: dt.date | None) -> dt.date:
+    """When a restriction or a block is next reviewed: the date its latest review set, or, never reviewed, its
+    start plus the policy's default. (Watch entries keep theirs in ``WatchEntry.review_by``.)"""
+    return last_review_by or since + dt.timedelta(days=review_default_days(kind))
+
+
+def latest_review_dates(kind: str, ids) -> dict[int, dt.date | None]:
+    """{object id: the next review date its latest review set} for the ``ids`` of ``kind`` reviewed. One query."""
+    rows = (Review.objects.filter(kind=kind, object_id__in=list(ids)).order_by("object_id", "-reviewed_at", "-id")
+            .distinct("object_id").values_list("object_id", "review_by_after"))
+    return dict(rows)

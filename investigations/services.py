@@ -11,16 +11,18 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.models import BlockedNumber
+from approvals.services import block_end
 from audit.services import audit_record
 from core.errors import DomainError
 from core.numbers import normalize_number
 from facilities.models import Facility, Inmate
-from facilities.scoping import INVESTIGATOR_ROLES, roles_at
+from facilities.scoping import INVESTIGATOR_ROLES, STAFF_ROLES, roles_at
 from facilities.times import local_day
 
 from . import selectors
 from .models import Review, WatchAlert, WatchEntry
-from .reviews import default_review_by, review_next, review_record
+from .reviews import ReviewError, default_review_by, latest_review_dates, review_due, review_next, review_record
 
 MAX_WATCH_DAYS = 366 * 2  # an entry lasts at most two years; review it and add a new one to go on
 
@@ -118,6 +120,30 @@ def watch_review(*, watch: WatchEntry, actor, outcome: str, reason: str, review_
         entry.review_by = after
         entry.save(update_fields=["review_by"])
     return review_record(kind=Review.Kind.WATCH, target=entry, facility=entry.facility, outcome=outcome,
+                         before=before, after=after, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def block_review(
+    *, block: BlockedNumber, actor, outcome: str, reason: str, review_by: dt.date | None = None,
+    paperwork: str = "", called_party_asked: bool = False,
+) -> Review:
+    """Record a review of a block still in force (staff and wardens of its facility): keep, change the next review
+    date, or end it through ``approvals.services.block_end`` (whose rules hold: a victim's block needs paperwork,
+    a called party's block their own request, a system-wide block a warden)."""
+    block = BlockedNumber.objects.select_for_update().select_related("facility").get(pk=block.pk)
+    if not (roles_at(actor, block.facility) & STAFF_ROLES):
+        raise ReviewError(code="staff_required", status=403,
+                         message="Only staff and wardens of the facility that entered the block review it.")
+    if block.ended_at is not None:
+        raise ReviewError(code="illegal_transition", status=409, message="This block was already lifted.")
+    reason = _require_reason(reason)
+    before = review_due(Review.Kind.BLOCK, since=local_day(block.facility, block.starts_at),
+                        last_review_by=latest_review_dates(Review.Kind.BLOCK, [block.pk]).get(block.pk))
+    after = review_next(kind=Review.Kind.BLOCK, facility=block.facility, outcome=outcome, review_by=review_by)
+    if outcome == Review.Outcome.END:
+        block_end(block=block, actor=actor, note=reason, paperwork=paperwork, called_party_asked=called_party_asked)
+    return review_record(kind=Review.Kind.BLOCK, target=block, facility=block.facility, outcome=outcome,
                          before=before, after=after, reason=reason, actor=actor)
 
 

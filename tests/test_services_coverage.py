@@ -31,6 +31,7 @@ TRANSACTIONAL_TESTS = (
     "tests.api.test_services_transactional",
     "tests.approvals.test_services_transactional",
     "tests.calls.test_services_transactional",
+    "tests.calls.test_reviews_transactional",
     "tests.emergencies.test_services_transactional",
     "tests.facilities.test_services_transactional",
     "tests.investigations.test_services_transactional",

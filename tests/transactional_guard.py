@@ -20,6 +20,7 @@ SERVICE_MODULES = (
     "approvals.services",
     "audit.services",
     "calls.reset",
+    "calls.reviews",
     "calls.services",
     "emergencies.services",
     "facilities.services",

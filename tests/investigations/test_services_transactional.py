@@ -16,7 +16,7 @@ pytestmark = [
 EXERCISED = {
     "investigations.services": {
         "watch_add", "watch_end", "watch_review", "watch_alerts_record", "watch_alerts_mark_emailed",
-        "watch_alerts_mark_seen",
+        "watch_alerts_mark_seen", "block_review",
     },
 }
 
@@ -34,3 +34,12 @@ def test_watch_entries_and_alerts_each_in_their_own_transaction(clock, investiga
     assert WatchAlert.objects.get().seen_at is not None
     services.watch_end(watch=entry, actor=investigator, reason="Closed")
     assert WatchEntry.objects.get().ended_at is not None
+
+
+def test_a_block_review_owns_its_transaction(clock, staff, home):
+    from approvals.models import BlockedNumber
+    from tests.approvals.factories import BlockedNumberFactory
+
+    block = BlockedNumberFactory(facility=home, starts_at=NOON)
+    services.block_review(block=block, actor=staff, outcome="end", reason="Investigation closed")
+    assert BlockedNumber.objects.get().ended_at is not None and Review.objects.get().outcome == "end"
