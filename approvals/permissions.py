@@ -35,17 +35,17 @@ class EntryActions:
 def entry_actions(*, entry: PhoneListEntry, user) -> EntryActions:
     """Staff and wardens decide a pending entry (and may deny a suspended one); approval needs no block finding,
     and a warden when screening flagged the number; the attorney box shows only on an attorney's number that is
-    not verified yet. No query beyond the user's roles (read once per request)."""
-    status = entry.status
-    can_decide = bool(roles_at(user, entry.facility_id) & DECIDER_ROLES) and status in (
-        PhoneListEntry.Status.PENDING, PhoneListEntry.Status.SUSPENDED)
+    not verified yet. ``can_approve`` does not look at the status: an entry someone else decided meanwhile is
+    refused by the service, which says who decided it. No query beyond the user's roles (read once a request)."""
+    decider = bool(roles_at(user, entry.facility_id) & DECIDER_ROLES)
     refused = ""
-    if can_decide and status == PhoneListEntry.Status.PENDING:
-        if entry.has_block:
-            refused = "A block finding applies: this number cannot be approved."
-        elif entry.has_review and not may_approve_flagged(user, entry.facility_id):
-            refused = "Screening flagged this number: only a warden may approve it, with a note."
-    can_approve = can_decide and status == PhoneListEntry.Status.PENDING and not refused
-    return EntryActions(can_decide=can_decide, can_approve=can_approve,
-                        verify_legal=can_approve and entry.legal and entry.legal_verified_at is None,
-                        approve_refused=refused)
+    if decider and entry.has_block:
+        refused = "A block finding applies: this number cannot be approved."
+    elif decider and entry.has_review and not may_approve_flagged(user, entry.facility_id):
+        refused = "Screening flagged this number: only a warden may approve it, with a note."
+    can_approve = decider and not refused
+    return EntryActions(
+        can_decide=decider and entry.status in (PhoneListEntry.Status.PENDING, PhoneListEntry.Status.SUSPENDED),
+        can_approve=can_approve, verify_legal=can_approve and entry.legal and entry.legal_verified_at is None,
+        approve_refused=refused,
+    )

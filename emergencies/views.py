@@ -16,6 +16,7 @@ from core.views import page_of
 from facilities.decorators import facility_view
 from facilities.models import Facility
 from facilities.pages import facility_context
+from facilities.refusals import role_needed
 from facilities.scoping import (
     READ_ROLES,
     STAFF_ROLES,
@@ -34,6 +35,7 @@ from .forms import ApproveForm, DenyForm, EmergencyIntakeForm, MessageOnlyForm
 from .models import EmergencyRequest
 
 PAGE_SIZE = 25
+LOGGING = "Logging an emergency request"
 
 
 def _mark_overdue(rows, now=None) -> None:
@@ -88,9 +90,10 @@ def emergency_queue_all(request):
     )
 
 
-@facility_view(write_roles=STAFF_ROLES)
+@facility_view(write_roles=STAFF_ROLES, write_action=LOGGING)
 def emergency_new(request, facility: Facility):
     can_log = bool(roles_at(request.user, facility) & STAFF_ROLES)
+    log_refused = "" if can_log else role_needed(user=request.user, facility=facility, roles=STAFF_ROLES, action=LOGGING)
     initial = {}
     inmate_id = request.GET.get("inmate")
     if inmate_id and inmate_id.isdigit():
@@ -114,7 +117,8 @@ def emergency_new(request, facility: Facility):
         else:
             messages.success(request, "The emergency request was logged and the wardens were notified.")
             return redirect("emergency-detail", code=facility.code, pk=emergency.pk)
-    return render(request, "emergencies/new.html", facility_context(request, facility, form=form, can_log=can_log))
+    return render(request, "emergencies/new.html", facility_context(request, facility, form=form, can_log=can_log,
+                                                                       log_refused=log_refused))
 
 
 def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
@@ -187,7 +191,7 @@ def _decide(request, facility, pk: int, form_class, form_key: str, action, succe
 
 
 @require_POST
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Deciding emergency requests")
 def emergency_approve(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_approve(
@@ -201,7 +205,7 @@ def emergency_approve(request, facility: Facility, pk: int):
 
 
 @require_POST
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Deciding emergency requests")
 def emergency_message_only(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_message_only(
@@ -214,7 +218,7 @@ def emergency_message_only(request, facility: Facility, pk: int):
 
 
 @require_POST
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Deciding emergency requests")
 def emergency_deny(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_deny(request=emergency.pk, actor=request.user, reason=data["reason"])
