@@ -94,7 +94,7 @@ def _entry(request, facility, pk) -> PhoneListEntry:
     )
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Deciding phone-list numbers")
 def entry_detail(request, facility, pk: int):
     entry = _entry(request, facility, pk)
     actions = entry_actions(entry=entry, user=request.user)
@@ -130,7 +130,7 @@ def entry_detail(request, facility, pk: int):
     ), status=status)
 
 
-@facility_view(STAFF_ROLES)
+@facility_view(STAFF_ROLES, action="Changing phone lists")
 def entry_add(request, facility, inmate_pk: int):
     inmate = get_object_for_user(Inmate.objects.all(), request.user, pk=inmate_pk, facility=facility)
     replaceable = list(selectors.replaceable_entries(inmate=inmate))
@@ -169,13 +169,13 @@ def _entry_note_action(request, facility, pk, *, action, title, button):
         request, facility, entry=entry, form=form, title=title, button=button), status=status)
 
 
-@facility_view(STAFF_ROLES)
+@facility_view(STAFF_ROLES, action="Changing phone lists")
 def entry_remove(request, facility, pk: int):
     return _entry_note_action(request, facility, pk, action=services.entry_remove, title="Remove a number",
                               button="Remove")
 
 
-@facility_view(STAFF_ROLES)
+@facility_view(STAFF_ROLES, action="Changing phone lists")
 def entry_suspend(request, facility, pk: int):
     return _entry_note_action(request, facility, pk, action=services.entry_suspend, title="Suspend a number",
                               button="Suspend")
@@ -184,7 +184,7 @@ def entry_suspend(request, facility, pk: int):
 # --------------------------------------------------------------------------- no-contact orders
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Recording no-contact orders")
 def order_list(request, facility):
     form = OrderForm(request.POST or None, facility=facility)
     if request.method == "POST" and form.is_valid():
@@ -219,7 +219,7 @@ def order_list(request, facility):
     ), status=status)
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Recording no-contact orders")
 def order_detail(request, facility, pk: int):
     order = get_object_for_user(NoContactOrder.objects.select_related("inmate", "case", "created_by", "ended_by"),
                                 request.user, pk=pk, facility=facility)
@@ -260,7 +260,7 @@ def order_detail(request, facility, pk: int):
 # --------------------------------------------------------------------------- court cases
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Recording court cases")
 def case_list(request, facility):
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -281,7 +281,7 @@ def case_list(request, facility):
         request, facility, form=form, page=page, querystring=querystring, q=q), status=status)
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Recording court cases")
 def case_detail(request, facility, pk: int):
     case = get_object_for_user(CourtCase.objects.all(), request.user, pk=pk, facility=facility)
     action = request.POST.get("action")
@@ -326,7 +326,7 @@ def case_detail(request, facility, pk: int):
 # --------------------------------------------------------------------------- blocked numbers
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Blocking numbers")
 def block_list(request, facility):
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -352,7 +352,7 @@ def block_list(request, facility):
         request, facility, form=form, page=page, querystring=querystring, state=state, q=q), status=status)
 
 
-@facility_view(READ_ROLES, write_roles=STAFF_ROLES)
+@facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Blocking numbers")
 def block_detail(request, facility, pk: int):
     block = selectors.blocks_for(user=request.user, facility=facility).filter(pk=pk).first()
     if block is None:

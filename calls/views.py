@@ -71,7 +71,7 @@ def call_list(request, facility):
     ))
 
 
-@facility_view(RESET_ROLES)
+@facility_view(RESET_ROLES, action="Reading the monthly minute resets")
 def reset_list(request, facility):
     qs = selectors.reset_list(queryset=scope_for_user(MonthlyReset.objects.filter(facility=facility), request.user))
     page = page_of(request, qs, per_page=PAGE_SIZE)
@@ -104,7 +104,7 @@ def _back(facility, inmate):
     return redirect(reverse("inmate-detail", args=[facility.code, inmate.pk]) + "#minutes")
 
 
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Granting extra minutes")
 def grant_minutes(request, facility, pk: int):
     inmate = _inmate(request, facility, pk)
     form = ExtraMinutesForm(request.POST or None)
@@ -126,7 +126,7 @@ def grant_minutes(request, facility, pk: int):
     )
 
 
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Imposing a phone restriction")
 def restriction_new(request, facility, pk: int):
     inmate = _inmate(request, facility, pk)
     # The form's times are facility-local (facility_view activates the facility's zone).
@@ -149,7 +149,7 @@ def restriction_new(request, facility, pk: int):
     )
 
 
-@facility_view(WARDEN_ROLES)
+@facility_view(WARDEN_ROLES, action="Lifting a phone restriction")
 def restriction_lift(request, facility, pk: int):
     restriction = get_object_for_user(
         PhoneRestriction.objects.select_related("inmate", "facility"), request.user, pk=pk, facility=facility

@@ -34,7 +34,7 @@ def dashboard(request, facility):
     return render(request, "facilities/dashboard.html", facility_context(request, facility, counts=counts, cards=cards))
 
 
-@facility_view(write_roles=WARDEN_ROLES)
+@facility_view(write_roles=WARDEN_ROLES, write_action="Changing the calling policy")
 def policy(request, facility):
     policy_obj = CallingPolicy.objects.get(facility=facility)
     held = roles_at(request.user, facility)
