@@ -1,8 +1,8 @@
-"""Kiosk requests and the live list, for the telephone platform (domain.md §7)."""
+"""Kiosk requests, the live list and the called party's opt-out key, for the telephone platform (domain.md §7, §9)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,13 +11,14 @@ from api.scoping import facility_for_client, inmate_for_client
 from api.serializers import error_responses, validated
 
 from . import selectors, services
-from .models import EntryFinding, PhoneListEntry, Relationship
+from .models import BlockedNumber, EntryFinding, PhoneListEntry, Relationship
 
 REQUEST_ERRORS = error_responses({
     400: ["invalid_number", "toll_free", "premium_rate"], 404: ["unknown_facility", "unknown_inmate"],
     409: ["not_in_custody", "already_on_list"],
 })
 LIST_ERRORS = error_responses({404: ["unknown_facility", "unknown_inmate"]}, body=False)
+OPT_OUT_ERRORS = error_responses({400: ["invalid_number", "toll_free", "premium_rate"], 404: ["unknown_facility"]})
 
 
 class ListRequestSerializer(serializers.Serializer):
@@ -96,3 +97,60 @@ class PhoneListView(APIView):
         numbers = selectors.live_numbers(inmate=inmate)
         return Response(PhoneListSerializer(
             {"facility": facility.code, "register_number": inmate.register_number, "numbers": numbers}).data)
+
+
+class CalledPartyBlockRequestSerializer(serializers.Serializer):
+    facility = serializers.CharField(max_length=32, help_text="The facility's code (of the inmate who called).")
+    number = serializers.CharField(max_length=40, help_text="The called party's number: the line on which the "
+                                                            "opt-out key was pressed. Any usual format; US is the "
+                                                            "default region.")
+
+
+class CalledPartyBlockSerializer(serializers.ModelSerializer):
+    facility = serializers.CharField(source="facility.code")
+    created = serializers.BooleanField(help_text="False when the number was already blocked at the called party's "
+                                                 "request for every inmate here (a repeat press): nothing changed.")
+
+    class Meta:
+        model = BlockedNumber
+        fields = ["id", "facility", "number", "reason", "source", "system_wide", "starts_at", "created"]
+
+
+class CalledPartyBlockView(APIView):
+    @extend_schema(
+        request=CalledPartyBlockRequestSerializer,
+        responses={
+            201: OpenApiResponse(CalledPartyBlockSerializer, description="The number is now blocked for every "
+                                                                        "inmate of the facility."),
+            200: OpenApiResponse(CalledPartyBlockSerializer, description="Already blocked at the called party's "
+                                                                        "request (a repeat press): the block in force."),
+            **OPT_OUT_ERRORS,
+        },
+        tags=["called-party blocks"],
+        summary="The called party pressed the opt-out key: never connect this number to an inmate of the facility",
+        description="Blocks `number` for every inmate of `facility` (reason `called_party_request`, source "
+                    "`keypad`) and screens the lists carrying it again: live entries of the number are suspended. "
+                    "Idempotent: pressing again (or a number already blocked at its holder's request here) answers "
+                    "200 with the block in force and changes nothing. Staff lift such a block only when the "
+                    "called party asks for it themselves.",
+        examples=[
+            OpenApiExample("Opt-out key pressed", request_only=True,
+                           value={"facility": "cook-county", "number": "(312) 555-0188"}),
+            OpenApiExample("Blocked", response_only=True, status_codes=["201"],
+                           value={"id": 812, "facility": "cook-county", "number": "+13125550188",
+                                  "reason": "called_party_request", "source": "keypad", "system_wide": False,
+                                  "starts_at": "2026-12-02T15:04:05Z", "created": True}),
+            OpenApiExample("Pressed again", response_only=True, status_codes=["200"],
+                           value={"id": 812, "facility": "cook-county", "number": "+13125550188",
+                                  "reason": "called_party_request", "source": "keypad", "system_wide": False,
+                                  "starts_at": "2026-12-02T15:04:05Z", "created": False}),
+        ],
+    )
+    def post(self, request):
+        data = validated(CalledPartyBlockRequestSerializer, request)
+        facility = facility_for_client(request.auth, data["facility"])
+        block, created = services.called_party_block_keypad(facility=facility, number=data["number"],
+                                                            client=request.auth)
+        block.created = created
+        return Response(CalledPartyBlockSerializer(block).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

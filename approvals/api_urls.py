@@ -8,4 +8,5 @@ urlpatterns = [
     path("phone-list/requests", api.ListRequestView.as_view(), name="api-phone-list-request"),
     path("facilities/<str:code>/inmates/<str:register_number>/phone-list", api.PhoneListView.as_view(),
          name="api-phone-list"),
+    path("called-party-blocks", api.CalledPartyBlockView.as_view(), name="api-called-party-blocks"),
 ]

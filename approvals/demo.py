@@ -1,4 +1,5 @@
-"""Demo phone lists, court cases, no-contact orders and blocks for ``manage.py seed_demo``. Safe to run twice."""
+"""Demo phone lists, court cases, no-contact orders, blocks (called-party ones too), the facility number library
+and a list leave for ``manage.py seed_demo``. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from facilities.models import Facility, Inmate
 
 from . import services
+from .demo_more import called_party_library_and_leave
 from .models import BlockedNumber, CaseParty, CourtCase, PhoneListEntry
 
 FACILITY_CODES = ["fed-dub", "tx-huntsville", "cook-county"]
@@ -57,7 +59,10 @@ def seed(*, stdout) -> None:
         )
         services.block_create(facility=facility, number=_number(area, base + 5),
                               reason=BlockedNumber.Reason.CALLED_PARTY_REQUEST,
-                              note="The called party phoned in and asked not to be called.", actor=actor)
+                              note="The called party phoned in and asked not to be called.", actor=actor,
+                              source=BlockedNumber.Source.PHONE,
+                              identity_check="Called back on the number itself; the caller answered.")
+        called_party_library_and_leave(facility, inmates, number=_number, area=area, base=base, actor=actor)
 
         requests = [
             (inmates[0], _number(area, base + 1), "Co-defendant's home", "friend"),

@@ -7,7 +7,8 @@ from django import forms
 from core.numbers import display_number
 from facilities.models import Inmate
 
-from .models import BlockedNumber, CaseParty, CourtCase, DecisionReason, Relationship
+from .limits import LEAVE_MAX_LIST_SIZE
+from .models import BlockedNumber, CaseParty, CourtCase, DecisionReason, LibraryNumber, Relationship
 
 NUMBERS_HELP = "One number per line (any usual format; US numbers without a country code)."
 
@@ -161,9 +162,84 @@ class BlockForm(forms.Form):
     system_wide = forms.BooleanField(required=False, label="Block at every facility (wardens only)")
     ends_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                   help_text="Leave empty to block until lifted.")
+    # A called party's request ("do not call me"): where it came from, the identity check, one inmate or all.
+    source = forms.ChoiceField(
+        required=False, label="Where the called party's request came from",
+        choices=[("", "— not a called party's request —"),
+                 *[c for c in BlockedNumber.Source.choices if c[0] != BlockedNumber.Source.KEYPAD]],
+        help_text="Required for a called party's request (the platform files opt-out key presses itself).",
+    )
+    identity_check = forms.CharField(max_length=255, required=False, label="How the requester's identity was checked",
+                                     help_text="E.g. called back on the number; photo ID at the front desk.")
+    register_number = forms.CharField(max_length=32, required=False,
+                                      label="Only this inmate may not call (register number)",
+                                      help_text="Leave empty to block the number for every inmate.")
+    inmate_told = forms.BooleanField(required=False, label="The inmate is told of the block",
+                                     help_text="A notice shows on the inmate's page.")
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_register_number(self):
+        value = self.cleaned_data["register_number"].strip()
+        if not value:
+            return None
+        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
+        if inmate is None:
+            raise forms.ValidationError(f"No inmate {value} at this facility.")
+        return inmate
+
+    def service_kwargs(self) -> dict:
+        """``services.block_create``'s arguments from the form (the register number becomes the inmate)."""
+        data = dict(self.cleaned_data)
+        data["inmate"] = data.pop("register_number")
+        return data
 
 
 class BlockEndForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why the block is lifted")
     paperwork = forms.CharField(max_length=255, required=False,
-                                label="Court or prosecutor paperwork (required for a victim's block)")
+                                label="Court or prosecutor paperwork (required for a victim's block)",
+                                help_text="Which document: e.g. “Order of Judge Ruiz, case 24-CR-118, 2026-11-30”.")
+    called_party_asked = forms.BooleanField(
+        required=False, label="The called party asked for the block to be lifted themselves",
+        help_text="Required for a called party's block; say in the note how they asked.",
+    )
+
+
+class LibraryNumberForm(forms.Form):
+    number = forms.CharField(max_length=40, label="Telephone number")
+    name = forms.CharField(max_length=200, label="Who answers", help_text="E.g. “Cook County Public Defender”.")
+    category = forms.ChoiceField(choices=[("", "— choose —"), *LibraryNumber.Category.choices], label="Kind of line")
+    monitored = forms.BooleanField(required=False, initial=True, label="Calls are monitored",
+                                   help_text="Untick for a privileged line (hotline, lawyers, consulates).")
+    charged = forms.BooleanField(required=False, label="Calls count against the inmate's minutes")
+    calling_hours_apply = forms.BooleanField(required=False, initial=True, label="Only inside the calling hours")
+    gap_applies = forms.BooleanField(required=False, label="The gap between calls applies")
+    system_wide = forms.BooleanField(required=False, label="For every facility of the system")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it is added")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+
+
+class LeaveForm(forms.Form):
+    register_number = forms.CharField(max_length=32, label="Inmate (register number)")
+    list_size = forms.IntegerField(required=False, min_value=1, max_value=LEAVE_MAX_LIST_SIZE,
+                                   label="Raise the list size to", help_text="Leave empty to keep the policy's.")
+    waive_interval = forms.BooleanField(required=False, label="Waive the list-change interval once")
+    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Last day of the leave")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_register_number(self):
+        value = self.cleaned_data["register_number"].strip()
+        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
+        if inmate is None:
+            raise forms.ValidationError(f"No inmate {value} at this facility.")
+        return inmate

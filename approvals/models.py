@@ -202,9 +202,22 @@ class BlockedNumberQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(ended_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
 
-    def applying_to(self, *facility_ids: int):
-        """Blocks that apply at any of ``facility_ids``: entered there, or system-wide."""
-        return self.filter(Q(system_wide=True) | Q(facility_id__in=facility_ids))
+    def applying_to(self, *facility_ids: int, inmate_ids=()):
+        """Blocks that apply at any of ``facility_ids``: entered there, or system-wide, for every inmate; and
+        the blocks naming one of ``inmate_ids`` (a called party's block against one inmate applies to that
+        inmate wherever held, and to no one else). ``block_applies`` says which subject each row concerns."""
+        everyone = Q(inmate__isnull=True) & (Q(system_wide=True) | Q(facility_id__in=facility_ids))
+        return self.filter(everyone | Q(inmate_id__in=list(inmate_ids)))
+
+
+def block_applies(*, facility_id: int, system_wide: bool, inmate_id: int | None, to_inmate: int,
+                  at_facility: int) -> bool:
+    """The one rule "this block applies to this inmate held at this facility" (the row-level twin of
+    ``BlockedNumberQuerySet.applying_to``): a block naming an inmate applies to that inmate only;
+    any other applies at the facility that entered it, or everywhere when system-wide."""
+    if inmate_id is not None:
+        return inmate_id == to_inmate
+    return system_wide or facility_id == at_facility
 
 
 class BlockedNumber(models.Model):

@@ -7,12 +7,13 @@ from django.urls import reverse
 from core.numbers import display_number
 from facilities.models import CallingPolicy
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
-from facilities.scoping import STAFF_ROLES, roles_at
+from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
 from . import permissions, selectors
 from . import worklist as queues
 from .forms import EntryAddForm
+from .limits import list_limits_for
 
 
 def dashboard_cards(*, facility, user) -> list[DashboardCard]:
@@ -34,11 +35,13 @@ def nav_links(*, facility, user) -> list[NavLink]:
         NavLink("No-contact orders", reverse("approvals-orders", args=[code])),
         NavLink("Court cases", reverse("approvals-cases", args=[code])),
         NavLink("Blocked numbers", reverse("approvals-blocks", args=[code])),
+        NavLink("Number library", reverse("approvals-library", args=[code])),
+        NavLink("List leaves", reverse("approvals-leaves", args=[code])),
     ]
 
 
 def inmate_section(*, request, inmate) -> InmateSection:
-    policy = CallingPolicy.objects.get(facility_id=inmate.facility_id)
+    policy = CallingPolicy.objects.select_related("facility").get(facility_id=inmate.facility_id)
     entries = selectors.inmate_phone_list(inmate=inmate)
     can_change = bool(roles_at(request.user, inmate.facility_id) & STAFF_ROLES)
     return InmateSection(
@@ -47,6 +50,9 @@ def inmate_section(*, request, inmate) -> InmateSection:
             "phone_entries": entries,
             "phone_policy": policy,
             "phone_list_used": selectors.list_size_used(inmate=inmate, policy=policy),
+            "phone_limits": list_limits_for(inmate=inmate, policy=policy),
+            "phone_can_grant_leave": bool(roles_at(request.user, inmate.facility_id) & WARDEN_ROLES),
+            "phone_called_party_notices": list(selectors.called_party_notices(inmate=inmate)),
             "phone_add_form": EntryAddForm(replaceable=entries) if can_change and inmate.in_custody else None,
             "phone_can_change": can_change,
             "phone_transfer_notice": selectors.transfer_review_notice(inmate=inmate),

@@ -6,19 +6,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
-from facilities.models import CustodyEvent
+from facilities.models import CustodyEvent, Facility
 from facilities.scoping import facility_ids_for_user, scope_for_user
 from facilities.times import local_day
 
+from .library import LibraryTerms, library_row
 from .models import (
     BlockedNumber,
     CaseParty,
     CourtCase,
     EntryFinding,
     EntryTransition,
+    LibraryNumber,
     NoContactOrder,
     PartyNumber,
     PhoneListEntry,
@@ -39,10 +41,13 @@ class CallScreening:
     entry: PhoneListEntry | None  # the inmate's live entry for the number
     legal: bool  # the live entry is a verified attorney number
     block_codes: list[str] = field(default_factory=list)  # "no_contact_order", "blocked_number"
+    library: LibraryTerms | None = None  # the number is in the facility number library here (or system-wide)
 
 
 def call_screening(*, inmate, number: str) -> CallScreening:
-    """For the calls app: the live entry and the blocks that apply now. At most 3 queries.
+    """For the calls app: the live entry, the blocks that apply now and the number's library terms. Two
+    queries: the entry, then one statement on the facility's row for the rest (an order in force? a block?
+    the library number?).
 
     ``number`` is E.164. Blocks and orders are read from the active records themselves, not from
     stored findings, so an order entered a minute ago counts at once.
@@ -53,15 +58,18 @@ def call_screening(*, inmate, number: str) -> CallScreening:
         .order_by("-id")
         .first()
     )
-    codes: list[str] = []
     today = local_day(inmate.facility, now)
-    if ProtectedNumber.objects.filter(in_force_q(today, prefix="order__"), number=number,
-                                      order__inmate_id=inmate.pk).exists():
-        codes.append(NO_CONTACT_ORDER)
-    if BlockedNumber.objects.active(now).applying_to(inmate.facility_id).filter(number=number).exists():
-        codes.append(BLOCKED_NUMBER)
+    ordered = ProtectedNumber.objects.filter(in_force_q(today, prefix="order__"), number=number,
+                                             order__inmate_id=inmate.pk)
+    blocked = BlockedNumber.objects.active(now).applying_to(inmate.facility_id, inmate_ids=[inmate.pk]).filter(
+        number=number)
+    row = (Facility.objects.filter(pk=inmate.facility_id)
+           .annotate(ordered=Exists(ordered), blocked=Exists(blocked), library=library_row(number, inmate.facility_id))
+           .values("ordered", "blocked", "library").first()) or {}
+    codes = [code for code, found in ((NO_CONTACT_ORDER, row.get("ordered")), (BLOCKED_NUMBER, row.get("blocked")))
+             if found]
     legal = bool(entry is not None and entry.legal and entry.legal_verified_at is not None)
-    return CallScreening(entry=entry, legal=legal, block_codes=codes)
+    return CallScreening(entry=entry, legal=legal, block_codes=codes, library=LibraryTerms.of(row.get("library")))
 
 
 # --------------------------------------------------------------------------- pages
@@ -226,8 +234,18 @@ def blocks_for(*, user, facility) -> QuerySet[BlockedNumber]:
     if ids is not None and facility.pk not in ids:
         return BlockedNumber.objects.none()
     return BlockedNumber.objects.filter(Q(facility=facility) | Q(system_wide=True)).select_related(
-        "facility", "created_by", "ended_by"
+        "facility", "created_by", "ended_by", "inmate"
     )
+
+
+def called_party_notices(*, inmate) -> QuerySet[BlockedNumber]:
+    """The called-party blocks the inmate is told of (a notice on the inmate's page): in force, marked
+    "inmate told", and either naming this inmate or, for every inmate, on a number the inmate's list carries."""
+    carried = PhoneListEntry.objects.filter(inmate_id=inmate.pk, status__in=PhoneListEntry.OPEN_STATUSES,
+                                            number=OuterRef("number"))
+    return (BlockedNumber.objects.active().applying_to(inmate.facility_id, inmate_ids=[inmate.pk])
+            .filter(inmate_told=True).filter(Q(inmate_id=inmate.pk) | Exists(carried))
+            .order_by("-created_at", "-id"))
 
 
 @dataclass(frozen=True)
@@ -241,11 +259,12 @@ class RescreenScope:
 
 
 def rescreen_scope(*, source: str, source_id: int, extra_numbers: list[str] | None = None) -> RescreenScope | None:
-    """The entries to screen again after ``source`` ("order", "block" or "party") ``source_id`` was added, changed
+    """The entries to screen again after ``source`` ("order", "block", "library" or "party") ``source_id`` was added, changed
     or ended; ``extra_numbers`` are numbers it no longer carries. None when the source is gone.
 
     - an order: its numbers, the ordered inmate's entries only;
-    - a block: its number, everywhere when system-wide, else at its facility;
+    - a block: its number, everywhere when system-wide, else at its facility; one inmate's when it names one;
+    - a library number (added or removed): its number, everywhere when system-wide, else at its facility;
     - a case party: every number of the case, the entries of the case's inmates.
     """
     extra = list(extra_numbers or [])
@@ -259,7 +278,15 @@ def rescreen_scope(*, source: str, source_id: int, extra_numbers: list[str] | No
         block = BlockedNumber.objects.filter(pk=source_id).first()
         if block is None:
             return None
+        if block.inmate_id is not None:  # a called party's block against one inmate
+            return RescreenScope(numbers=[block.number, *extra], inmate_ids={block.inmate_id})
         return RescreenScope(numbers=[block.number, *extra], facility_id=None if block.system_wide else block.facility_id)
+    if source == "library":
+        library = LibraryNumber.objects.filter(pk=source_id).first()
+        if library is None:
+            return None
+        return RescreenScope(numbers=[library.number, *extra],
+                             facility_id=None if library.system_wide else library.facility_id)
     if source == "party":
         party = CaseParty.objects.filter(pk=source_id).first()
         if party is None:

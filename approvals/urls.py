@@ -16,4 +16,8 @@ urlpatterns = [
     path("f/<slug:code>/court-cases/<int:pk>/", views.case_detail, name="approvals-case"),
     path("f/<slug:code>/blocked-numbers/", views.block_list, name="approvals-blocks"),
     path("f/<slug:code>/blocked-numbers/<int:pk>/", views.block_detail, name="approvals-block"),
+    path("f/<slug:code>/number-library/", views.library_list, name="approvals-library"),
+    path("f/<slug:code>/number-library/<int:pk>/", views.library_detail, name="approvals-library-number"),
+    path("f/<slug:code>/list-leaves/", views.leave_list, name="approvals-leaves"),
+    path("f/<slug:code>/list-leaves/<int:pk>/", views.leave_detail, name="approvals-leave"),
 ]

@@ -11,11 +11,12 @@ from core.views import form_status, page_of
 from facilities.decorators import facility_view
 from facilities.models import CallingPolicy, Inmate
 from facilities.pages import facility_context
-from facilities.scoping import READ_ROLES, STAFF_ROLES, get_object_for_user
+from facilities.scoping import READ_ROLES, STAFF_ROLES, WARDEN_ROLES, get_object_for_user
 from facilities.times import local_day
 from facilities.worklist import queue_key, redirect_to_next
 
-from . import selectors, services
+from . import library as library_reads
+from . import limits, selectors, services
 from .filters import QueueFilter
 from .forms import (
     BlockEndForm,
@@ -23,14 +24,17 @@ from .forms import (
     CaseForm,
     DecisionForm,
     EntryAddForm,
+    LeaveForm,
+    LibraryNumberForm,
     NoteForm,
     OrderChangeForm,
     OrderForm,
     PartyForm,
     PartyNumbersForm,
+    ReasonForm,
     split_numbers,
 )
-from .models import BlockedNumber, CaseParty, CourtCase, NoContactOrder, PhoneListEntry
+from .models import BlockedNumber, CaseParty, CourtCase, ListLeave, NoContactOrder, PhoneListEntry
 from .permissions import entry_actions
 
 PAGE_SIZE = 50
@@ -328,10 +332,10 @@ def case_detail(request, facility, pk: int):
 
 @facility_view(READ_ROLES, write_roles=STAFF_ROLES, write_action="Blocking numbers")
 def block_list(request, facility):
-    form = BlockForm(request.POST or None)
+    form = BlockForm(request.POST or None, facility=facility)
     if request.method == "POST" and form.is_valid():
         try:
-            block = services.block_create(facility=facility, actor=request.user, **form.cleaned_data)
+            block = services.block_create(facility=facility, actor=request.user, **form.service_kwargs())
         except DomainError as exc:
             _error_to_form(form, exc)
         else:
@@ -381,3 +385,111 @@ def block_detail(request, facility, pk: int):
     return render(request, "approvals/block_detail.html", facility_context(
         request, facility, blocked_number=block, form=form, history=history, active=block.is_active()),
         status=status)  # not "block": inside {% block %} Django's own ``block`` variable would shadow it
+
+
+# --------------------------------------------------------------------------- the facility number library
+
+
+@facility_view(READ_ROLES, write_roles=WARDEN_ROLES)
+def library_list(request, facility):
+    form = LibraryNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.library_add(facility=facility, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"{row.name} was added to the library: every inmate here may call it.")
+            return redirect("approvals-library", code=facility.code)
+    qs = library_reads.library_for(user=request.user, facility=facility)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        qs = qs.open()
+    elif state == "removed":
+        qs = qs.filter(removed_at__isnull=False)
+    page, querystring = _page(request, qs)
+    status = form_status(request)
+    return render(request, "approvals/library_list.html", facility_context(
+        request, facility, form=form, page=page, querystring=querystring, state=state), status=status)
+
+
+@facility_view(READ_ROLES, write_roles=WARDEN_ROLES)
+def library_detail(request, facility, pk: int):
+    row = library_reads.library_for(user=request.user, facility=facility).filter(pk=pk).first()
+    if row is None:
+        raise Http404("No such library number at your facilities.")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST":
+        if row.facility_id != facility.pk:
+            messages.error(request, f"This number was added at {row.facility.code}; it is removed there.")
+            return redirect("approvals-library-number", code=facility.code, pk=row.pk)
+        if form.is_valid():
+            try:
+                services.library_remove(library_number=row, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                if exc.code == "library_number_removed":  # removed by someone else a moment ago
+                    messages.error(request, exc.message)
+                    return redirect("approvals-library-number", code=facility.code, pk=row.pk)
+                _error_to_form(form, exc)
+            else:
+                messages.success(request, f"{row.name} was removed from the library.")
+                return redirect("approvals-library-number", code=facility.code, pk=row.pk)
+    history = row.history.select_related("history_user").order_by("-history_date", "-history_id")[:20]
+    status = form_status(request)
+    return render(request, "approvals/library_detail.html", facility_context(
+        request, facility, row=row, form=form, history=history), status=status)
+
+
+# --------------------------------------------------------------------------- list limits with a warden's leave
+
+
+@facility_view(READ_ROLES, write_roles=WARDEN_ROLES)
+def leave_list(request, facility):
+    initial = {"register_number": _search_text(request, "register_number")}
+    form = LeaveForm(request.POST or None, facility=facility, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            leave = services.leave_grant(inmate=d["register_number"], list_size=d["list_size"],
+                                         waive_interval=d["waive_interval"], ends_on=d["ends_on"],
+                                         reason=d["reason"], actor=request.user)
+        except DomainError as exc:
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, f"The leave for {leave.inmate.register_number} was granted.")
+            return redirect("approvals-leave", code=facility.code, pk=leave.pk)
+    state = request.GET.get("state", "open")
+    qs = limits.leaves_for(user=request.user, facility=facility,
+                           in_force_on=local_day(facility) if state == "open" else None)
+    page, querystring = _page(request, qs)
+    status = form_status(request)
+    return render(request, "approvals/leave_list.html", facility_context(
+        request, facility, form=form, page=page, querystring=querystring, state=state,
+        policy=_policy(facility), today=local_day(facility)), status=status)
+
+
+@facility_view(READ_ROLES, write_roles=WARDEN_ROLES)
+def leave_detail(request, facility, pk: int):
+    leave = get_object_for_user(
+        ListLeave.objects.select_related("inmate", "granted_by", "ended_by", "waiver_used_by"),
+        request.user, pk=pk, facility=facility)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leave_end(leave=leave, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            if exc.code == "leave_ended":
+                messages.error(request, exc.message)
+                return redirect("approvals-leave", code=facility.code, pk=leave.pk)
+            _error_to_form(form, exc)
+        else:
+            messages.success(request, "The leave was ended: the policy's limits apply again.")
+            return redirect("approvals-leave", code=facility.code, pk=leave.pk)
+    policy = _policy(facility)
+    today = local_day(facility)
+    limits_now = limits.effective_list_limits(policy=policy, leave=limits.LeaveFacts.of(leave), day=today)
+    history = leave.history.select_related("history_user").order_by("-history_date", "-history_id")[:20]
+    status = form_status(request)
+    return render(request, "approvals/leave_detail.html", facility_context(
+        request, facility, leave=leave, form=form, history=history, policy=policy,
+        in_force=leave.ended_at is None and leave.ends_on >= today, limits_now=limits_now), status=status)

@@ -5,10 +5,11 @@ the ``Decision`` (the call, the balance, the emergency grant's use, the audit ev
 decision lives here; the time-based rules' ``retry_after`` is computed by ``timing.retry_after``.
 
 The rules, in the order their reasons are listed (``REASONS``): the inmate is in custody; no phone
-restriction is in force (legal calls exempt); inside the facility's calling hours; no finding on the number
-blocks calls; the number is live on the inmate's list or an emergency call is approved for it; no other call
-of the inmate is in progress; the policy's gap since the start of the previous charged call (regular calls
-only); minutes left (charged calls only). Every reason that applies is given, not only the first.
+restriction is in force (legal calls and unmonitored library lines exempt); inside the facility's calling hours
+(library lines that say so exempt); no finding on the number blocks calls; the number is live on the inmate's
+list, in the facility number library, or an emergency call is approved for it; no other call of the inmate is
+in progress; the policy's gap since the start of the previous charged call (regular calls, and library lines
+that say so); minutes left (charged calls only). Every reason that applies is given, not only the first.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class EmergencyGrantFacts:
 
 
 @dataclass(frozen=True)
+class LibraryFacts:
+    """The number is in the facility number library (the facility's or the system's), on these terms."""
+
+    monitored: bool
+    charged: bool
+    calling_hours_apply: bool
+    gap_applies: bool
+
+
+@dataclass(frozen=True)
 class PolicyFacts:
     """The facility's calling policy, as far as one call is concerned."""
 
@@ -81,6 +92,7 @@ class CallFacts:
     legal: bool  # ... as a verified attorney number
     blocking_findings: tuple[str, ...] = ()  # reason codes of the findings on the number that block calls
     emergency: EmergencyGrantFacts | None = None  # looked up for calls that are not legal
+    library: LibraryFacts | None = None  # the number is in the facility number library
     restricted: bool = False  # a phone restriction is in force now
     # Every restriction not over yet (in force or to come): [starts_at, ends_at), ends_at None = until lifted.
     restrictions: tuple[tuple[dt.datetime, dt.datetime | None], ...] = ()
@@ -97,7 +109,7 @@ class CallFacts:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    kind: str  # REGULAR, LEGAL or EMERGENCY
+    kind: str  # REGULAR, LEGAL, LIBRARY or EMERGENCY
     reasons: tuple[str, ...]  # every reason code that applies, in REASONS' order; empty when allowed
     max_minutes: int  # 0 when denied
     monitored: bool
@@ -114,12 +126,22 @@ class _Terms:
     charged: bool
     gap_rule: bool
     length: int
+    hours_rule: bool = True  # bound by the calling hours
+    restriction_rule: bool = True  # stopped by a phone restriction
 
 
 def call_terms(facts: CallFacts) -> _Terms:
-    """What kind of call this is, and on what terms (the table of domain.md §4)."""
+    """What kind of call this is, and on what terms (the table of domain.md §4): a verified attorney number on
+    the list is legal; else a library number is a library call on its own terms (an unmonitored, privileged
+    line stays open under a restriction, as legal calls do); else an approved emergency call; else regular."""
     if facts.legal:
-        return _Terms(LEGAL, monitored=False, charged=False, gap_rule=False, length=facts.policy.per_call_minutes)
+        return _Terms(LEGAL, monitored=False, charged=False, gap_rule=False, length=facts.policy.per_call_minutes,
+                      restriction_rule=False)
+    if facts.library is not None:
+        lib = facts.library
+        return _Terms(LIBRARY, monitored=lib.monitored, charged=lib.charged, gap_rule=lib.gap_applies,
+                      length=facts.policy.per_call_minutes, hours_rule=lib.calling_hours_apply,
+                      restriction_rule=lib.monitored)
     if facts.emergency is not None:
         grant = facts.emergency
         return _Terms(EMERGENCY, monitored=True, charged=grant.charged, gap_rule=False, length=grant.max_minutes)
@@ -147,11 +169,11 @@ def reasons(facts: CallFacts, now: dt.datetime) -> tuple[str, ...]:
     found = set(facts.blocking_findings)
     if not facts.in_custody:
         found.add("not_in_custody")
-    if facts.restricted and terms.kind != LEGAL:
+    if facts.restricted and terms.restriction_rule:
         found.add("phone_restricted")
-    if not timing.in_hours(start=start, end=end, at=now, tz=policy.tz):
+    if terms.hours_rule and not timing.in_hours(start=start, end=end, at=now, tz=policy.tz):
         found.add("outside_calling_hours")
-    if not facts.on_list and facts.emergency is None:
+    if not facts.on_list and facts.emergency is None and facts.library is None:
         found.add("not_on_list")
     if facts.open_call is not None and facts.open_call.authorized and not open_call_lapsed(facts, now):
         found.add("call_in_progress")
@@ -173,9 +195,10 @@ def decide(facts: CallFacts, now: dt.datetime) -> Decision:
     ends_gap = gap_end(facts, terms)
     retry_after = None
     if TIME_REASONS.intersection(codes):
-        restrictions = facts.restrictions if terms.kind != LEGAL else ()
+        restrictions = facts.restrictions if terms.restriction_rule else ()
         retry_after = timing.retry_after(
-            at=now, tz=facts.policy.tz, hours=facts.policy.calling_hours, gap_end=ends_gap, restrictions=restrictions
+            at=now, tz=facts.policy.tz, hours=facts.policy.calling_hours if terms.hours_rule else None,
+            gap_end=ends_gap, restrictions=restrictions,
         )
     return Decision(
         allowed=allowed, kind=terms.kind, reasons=codes, max_minutes=length if allowed else 0,

@@ -27,7 +27,15 @@ from facilities.models import Facility, Inmate
 from facilities.periods import period_for_facility
 from investigations.selectors import watched_exists
 
-from .decision import CallFacts, Decision, EmergencyGrantFacts, OpenCallFacts, PolicyFacts, decide
+from .decision import (
+    CallFacts,
+    Decision,
+    EmergencyGrantFacts,
+    LibraryFacts,
+    OpenCallFacts,
+    PolicyFacts,
+    decide,
+)
 from .models import Call, CallKind, LedgerEntry, MinuteBalance, PhoneRestriction
 
 EXTRA_GRANT_MAX = 10_000
@@ -214,7 +222,9 @@ def _call_facts(balance: MinuteBalance, *, number: str, now: dt.datetime) -> tup
     inmate = balance.inmate
     policy = inmate.facility.policy
     screening = call_screening(inmate=inmate, number=number)
-    grant = None if screening.legal else emergency_grant_for(inmate=inmate, number=number, at=now)
+    library = screening.library
+    # A legal or library call is never the emergency call: no grant to look up.
+    grant = None if screening.legal or library else emergency_grant_for(inmate=inmate, number=number, at=now)
     restrictions = ()
     if balance.restriction_pending and not screening.legal:
         restrictions = tuple(_restrictions_not_over(now).filter(inmate=inmate).values_list("starts_at", "ends_at"))
@@ -226,6 +236,9 @@ def _call_facts(balance: MinuteBalance, *, number: str, now: dt.datetime) -> tup
         on_list=screening.entry is not None, legal=screening.legal,
         blocking_findings=tuple(c for c in CALL_BLOCKING if c in screening.block_codes),
         emergency=None if grant is None else EmergencyGrantFacts(max_minutes=grant.max_minutes, charged=grant.charged),
+        library=None if library is None else LibraryFacts(
+            monitored=library.monitored, charged=library.charged, calling_hours_apply=library.calling_hours_apply,
+            gap_applies=library.gap_applies),
         restricted=balance.restricted, restrictions=restrictions,
         balance_minutes=balance.minutes, last_charged_call_start=balance.last_call_started_at,
         open_call=None if open_call is None else OpenCallFacts(
@@ -243,7 +256,8 @@ def call_authorize(
 
     ``number`` is E.164. Raises ``CallError("unknown_inmate")`` (nothing written) for an unknown inmate. A fixed
     number of queries: the balance row lock (with inmate, open call and restriction), the screening
-    (approvals), the emergency grant look-up, the call insert, the balance update, the audit event.
+    (approvals: two, the library number's terms folded into the second), the emergency grant look-up (not for
+    a legal or library number), the call insert, the balance update, the audit event.
     """
     now = at or timezone.now()
     balance = _balance_for_decision(facility, register_number, now, number)

@@ -136,7 +136,16 @@ def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff
     )
     seed.own(code, f"NCO-{prefix}-8", f"Former {prefix}ley")
     approvals.block_create(facility=facility, number=num(105), reason=BlockedNumber.Reason.CALLED_PARTY_REQUEST,
-                           note="The called party asked not to be called.", actor=staff_user)
+                           note="The called party asked not to be called.", actor=staff_user,
+                           source=BlockedNumber.Source.PHONE, identity_check="Called back on the number.",
+                           inmate=inmates[3], inmate_told=True)
+    approvals.library_add(facility=facility, number=num(115), name=f"Defender {prefix}ford",
+                          category="public_defender", monitored=False, reason="Privileged legal line.",
+                          actor=warden_user)
+    seed.own(code, f"Defender {prefix}ford")
+    seed.number(code, num(115))
+    approvals.leave_grant(inmate=inmates[4], list_size=40, reason=f"Large family {prefix}", actor=warden_user,
+                          ends_on=facility_today(facility) + dt.timedelta(days=30))
     ended = approvals.block_create(facility=facility, number=num(106), reason=BlockedNumber.Reason.INVESTIGATION,
                                    note="Investigation 12.", actor=staff_user)
     approvals.block_end(block=ended, actor=warden_user, note="Investigation closed.")
@@ -557,7 +566,8 @@ def test_crawl_every_page_as(world, client, persona):
     reached = {_shape(url)[0] for url in crawl.pages}
     expected = {"facility-dashboard", "facility-policy", "inmate-list", "inmate-detail", "approvals-queue",
                 "approvals-entry", "approvals-orders", "approvals-order", "approvals-cases", "approvals-case",
-                "approvals-blocks", "approvals-block", "calls-list", "calls-ledger", "emergency-list",
+                "approvals-blocks", "approvals-block", "approvals-library", "approvals-library-number",
+                "approvals-leaves", "approvals-leave", "calls-list", "calls-ledger", "emergency-list",
                 "emergency-detail", "emergency-queue-all"}
     if persona in ("staff", "warden", "other_staff", "other_warden"):
         expected |= {"approvals-entry-add", "emergency-new"}

@@ -276,6 +276,7 @@ def test_block_end_entered_in_local_time_is_stored_in_utc_and_shown_back_local(l
     client = login(staff)
     response = client.post(reverse("approvals-blocks", args=[home.code]), {
         "number": "(312) 555-0177", "reason": BlockedNumber.Reason.CALLED_PARTY_REQUEST, "note": "Asked by phone",
+        "source": BlockedNumber.Source.PHONE, "identity_check": "Called back on the number",
         "ends_at": "2026-12-20T14:00",
     })
     assert response.status_code == 302, response.content.decode()

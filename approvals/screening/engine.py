@@ -1,8 +1,9 @@
 """The screening engine (domain.md §3): every finding for many (inmate, number) subjects at once. Reads only.
 
 A fixed number of set-based queries whatever the number of subjects: the policies (with their facility,
-unless given), orders in force, active blocks, case parties, other inmates' lists and, when a subject is a
-list request, the list sizes and last changes. Every subject is screened against the same snapshot: what the
+unless given), orders in force, active blocks (with the facility number library's numbers in the same
+statement), case parties, other inmates' lists and, when a subject is a list request, the list sizes, last
+changes and warden's leaves. Every subject is screened against the same snapshot: what the
 data says before any of them changes. Screening one number is this engine on one subject.
 """
 
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, Window
+from django.db.models import BigIntegerField, CharField, Count, F, Max, OuterRef, Q, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -20,7 +21,17 @@ from core.numbers import NumberNotCallable, display_number, normalize_number
 from facilities.models import CallingPolicy
 from facilities.times import local_day
 
-from ..models import BlockedNumber, CaseParty, PartyNumber, PhoneListEntry, ProtectedNumber, in_force_q
+from ..limits import LeaveFacts, effective_list_limits, leave_row
+from ..models import (
+    BlockedNumber,
+    CaseParty,
+    LibraryNumber,
+    PartyNumber,
+    PhoneListEntry,
+    ProtectedNumber,
+    block_applies,
+    in_force_q,
+)
 from ..selectors import list_counted_q
 from .findings import (
     ScreenFinding,
@@ -76,6 +87,7 @@ class Snapshot:
     days: dict[int, dt.date] = field(default_factory=dict)
     orders: dict[tuple[int, str], list[tuple]] = field(default_factory=dict)
     blocks: dict[str, list[tuple]] = field(default_factory=dict)
+    library: dict[str, list[tuple]] = field(default_factory=dict)  # number: [(facility id, system-wide)]
     parties: dict[tuple[int, str], list[tuple]] = field(default_factory=dict)
     shared: dict[str, list[tuple]] = field(default_factory=dict)
     lists: dict[int, dict] = field(default_factory=dict)
@@ -115,12 +127,27 @@ def _read_orders(snap: Snapshot, subjects: list[Subject], numbers: list[str]) ->
             found.append(tuple(order))
 
 
-def _read_blocks(snap: Snapshot, numbers: list[str]) -> None:
-    """Active blocks on these numbers, at the subjects' facilities or system-wide (newest first)."""
-    rows = (BlockedNumber.objects.active(snap.now).applying_to(*snap.policies).filter(number__in=numbers)
-            .values_list("pk", "number", "facility_id", "system_wide", "reason"))
-    for pk, number, facility_id, system_wide, reason in rows:
-        snap.blocks.setdefault(number, []).append((pk, facility_id, system_wide, reason))
+_BLOCK, _LIBRARY = "block", "library"
+
+
+def _read_blocks(snap: Snapshot, numbers: list[str], inmate_ids: list[int]) -> None:
+    """Active blocks on these numbers (at the subjects' facilities, system-wide, or naming one of the
+    subjects' inmates), newest first; and, in the same statement, the open library numbers among them
+    (a library number is never a shared number)."""
+    columns = ("src", "pk", "number", "facility_id", "system_wide", "reason", "inmate_id")
+    blocks = (BlockedNumber.objects.active(snap.now).applying_to(*snap.policies, inmate_ids=inmate_ids)
+              .filter(number__in=numbers).order_by().annotate(src=Value(_BLOCK, output_field=CharField()))
+              .values_list(*columns))
+    library = (LibraryNumber.objects.open().applying_to(*snap.policies).filter(number__in=numbers).order_by()
+               .annotate(src=Value(_LIBRARY, output_field=CharField()), reason=F("category"),
+                         inmate_id=Value(None, output_field=BigIntegerField()))
+               .values_list(*columns))
+    rows = sorted(blocks.union(library, all=True), key=lambda row: -row[1])
+    for src, pk, number, facility_id, system_wide, reason, inmate_id in rows:
+        if src == _LIBRARY:
+            snap.library.setdefault(number, []).append((facility_id, system_wide))
+        else:
+            snap.blocks.setdefault(number, []).append((pk, facility_id, system_wide, reason, inmate_id))
 
 
 def _read_parties(snap: Snapshot, inmate_ids: list[int], numbers: list[str]) -> None:
@@ -157,8 +184,8 @@ def _read_shared(snap: Snapshot, numbers: list[str]) -> None:
 
 
 def _read_lists(snap: Snapshot, subjects: list[Subject]) -> None:
-    """For list requests: each inmate's list size (attorneys counted and apart) and its last change, leaving
-    out the entries the subjects replace. A number-changed replacement is no change for the interval's clock."""
+    """For list requests: each inmate's list size (attorneys counted and apart), its last change and its open
+    leave (an inmate with no entry has no limit to reach), leaving out the entries the subjects replace. A number-changed replacement is no change for the interval's clock."""
     asking = [s for s in subjects if s.purpose == "list"]
     if not asking:
         return
@@ -170,6 +197,7 @@ def _read_lists(snap: Snapshot, subjects: list[Subject]) -> None:
         last_live=Max("went_live_at", filter=Q(replaces__isnull=True)),
         last_removed=Max("status_changed_at", filter=Q(status=PhoneListEntry.Status.REMOVED,
                                                        replaced_by__isnull=True)),
+        leave=leave_row(OuterRef("inmate_id")),
     )
     snap.lists = {row["inmate_id"]: row for row in rows}
 
@@ -180,7 +208,7 @@ def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = (
     snap = Snapshot(now=timezone.now(), policies=_read_policies(facility_ids, policies))
     snap.days = {fid: local_day(p.facility.timezone, snap.now) for fid, p in snap.policies.items()}
     _read_orders(snap, subjects, numbers)
-    _read_blocks(snap, numbers)
+    _read_blocks(snap, numbers, sorted({s.inmate_id for s in subjects}))
     _read_parties(snap, sorted({s.inmate_id for s in subjects}), numbers)
     _read_shared(snap, numbers)
     _read_lists(snap, subjects)
@@ -188,16 +216,20 @@ def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = (
 
 
 def _list_limits(s: Subject, snap: Snapshot, policy: CallingPolicy) -> list[ScreenFinding]:
-    """List size and change interval, for a list request."""
+    """List size and change interval, for a list request: the limits ``limits.effective_list_limits`` gives
+    (the policy's, or a warden's leave in force)."""
     stats = snap.lists.get(s.inmate_id, {})
+    limits = effective_list_limits(policy=policy, leave=LeaveFacts.of(stats.get("leave")),
+                                   day=snap.days[s.facility_id])
     size = stats.get("size_apart" if policy.legal_counted_separately else "size_all", 0)
     out = []
     counts_here = not (s.legal and policy.legal_counted_separately)
-    if counts_here and size >= policy.list_size:
-        out.append(list_full_finding(size, policy.list_size))
+    if counts_here and size >= limits.list_size:
+        out.append(list_full_finding(size, limits.list_size,
+                                     raised_until=limits.leave.ends_on if limits.size_raised else None))
     last_change = max((d for d in (stats.get("last_live"), stats.get("last_removed")) if d is not None),
                       default=None)
-    interval = policy.list_change_interval_days
+    interval = limits.change_interval_days
     if not s.legal and not s.number_changed and interval and last_change is not None:
         next_change = last_change + dt.timedelta(days=interval)
         if next_change > snap.now:
@@ -210,14 +242,18 @@ def findings_for(s: Subject, snap: Snapshot) -> list[ScreenFinding]:
     policy = snap.policies[s.facility_id]
     shown = display_number(s.number)
     findings = [order_finding(*order) for order in snap.orders.get((s.inmate_id, s.number), ())]
-    findings += [block_finding(pk, system_wide, reason, shown)
-                 for pk, facility_id, system_wide, reason in snap.blocks.get(s.number, ())
-                 if system_wide or facility_id == s.facility_id]
+    findings += [block_finding(pk, system_wide, reason, shown, one_inmate=inmate_id is not None)
+                 for pk, facility_id, system_wide, reason, inmate_id in snap.blocks.get(s.number, ())
+                 if block_applies(facility_id=facility_id, system_wide=system_wide, inmate_id=inmate_id,
+                                  to_inmate=s.inmate_id, at_facility=s.facility_id)]
     findings += [f for f in (party_finding(*party, shown, policy)
                              for party in snap.parties.get((s.inmate_id, s.number), ())) if f is not None]
     others = [(reg, code, fid) for inmate_id, reg, code, fid in snap.shared.get(s.number, ())
               if inmate_id != s.inmate_id]
-    shared = shared_finding(others[:SHARED_SHOWN], shown, s.readers_facility_id or s.facility_id)
+    in_library = any(system_wide or facility_id == s.facility_id
+                     for facility_id, system_wide in snap.library.get(s.number, ()))
+    shared = None if in_library else shared_finding(others[:SHARED_SHOWN], shown,
+                                                    s.readers_facility_id or s.facility_id)
     if shared is not None:
         findings.append(shared)
     if s.purpose == "list":

@@ -41,8 +41,8 @@ def order_finding(order_number: str, court: str, protected: str) -> ScreenFindin
     )
 
 
-def block_finding(pk: int, system_wide: bool, reason: str, shown: str) -> ScreenFinding:
-    where = "system-wide" if system_wide else "at this facility"
+def block_finding(pk: int, system_wide: bool, reason: str, shown: str, *, one_inmate: bool = False) -> ScreenFinding:
+    where = "for this inmate" if one_inmate else "system-wide" if system_wide else "at this facility"
     label = BlockedNumber.Reason(reason).label.lower()
     return finding(Kind.BLOCKED_NUMBER.value, f"block #{pk}", f"{shown} is blocked {where} ({label}).")
 
@@ -88,9 +88,11 @@ def shared_finding(shared: list[tuple[str, str, int]], shown: str, facility_id: 
     )
 
 
-def list_full_finding(size: int, limit: int) -> ScreenFinding:
+def list_full_finding(size: int, limit: int, *, raised_until: dt.date | None = None) -> ScreenFinding:
+    allows = (f"a warden's leave allows {limit} until {raised_until.isoformat()}" if raised_until
+              else f"the facility allows {limit}")
     return finding(Kind.LIST_FULL.value, f"{size} of {limit}",
-                   f"The list already holds {size} numbers; the facility allows {limit}.")
+                   f"The list already holds {size} numbers; {allows}.")
 
 
 def change_too_soon_finding(last_change: dt.datetime, next_change: dt.datetime, interval: int) -> ScreenFinding:

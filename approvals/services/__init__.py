@@ -7,14 +7,15 @@ entries carrying its numbers once the transaction commits.
 One module a subject, every public name re-exported here (callers write ``services.entry_add``):
 ``entries`` (a number requested, replaced and decided), ``rescreen`` (screening again when what
 screening knows changes, and the list following a transfer), ``cases`` (court cases and parties),
-``orders`` (no-contact orders), ``blocks`` (blocked numbers); ``common`` holds what they share.
+``orders`` (no-contact orders), ``blocks`` (blocked numbers, called-party blocks), ``library`` (the facility
+number library), ``leaves`` (a warden's leave on one inmate's list limits); ``common`` holds what they share.
 A test replacing a name replaces it where it is looked up: in its module (e.g.
 ``approvals.services.rescreen.RESCREEN_CHUNK``).
 """
 
 from core.errors import AlreadyDecided
 
-from .blocks import block_create, block_end
+from .blocks import block_create, block_end, called_party_block_keypad
 from .cases import case_create, party_add, party_remove, party_update_numbers
 from .common import EntryError, Status
 from .entries import (
@@ -25,6 +26,8 @@ from .entries import (
     entry_remove,
     entry_suspend,
 )
+from .leaves import leave_end, leave_grant
+from .library import library_add, library_remove
 from .orders import order_create, order_end, order_update
 from .rescreen import (
     RESCREEN_CHUNK,
@@ -42,6 +45,7 @@ __all__ = [
     "Status",
     "block_create",
     "block_end",
+    "called_party_block_keypad",
     "case_create",
     "entries_follow_transfer",
     "entries_rescreen",
@@ -51,6 +55,10 @@ __all__ = [
     "entry_remove",
     "entry_rescreen",
     "entry_suspend",
+    "leave_end",
+    "leave_grant",
+    "library_add",
+    "library_remove",
     "order_create",
     "order_end",
     "order_update",

@@ -24,6 +24,7 @@ from ..models import (
 from ..screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
 from ..screening.catalogue import deny_reason_for
 from .common import EntryError, Status, _normalize, _require, _transition
+from .leaves import _use_interval_waiver
 from .rescreen import RESCREEN_CHUNK, entries_rescreen
 
 
@@ -104,6 +105,7 @@ def entry_add(
                              exclude_entry_id=old.pk if old else None, number_changed=old is not None)
     entry = _create_pending(request, inmate=inmate, actor=actor, replaces=old)
     _screening_decides(entry, findings, policy=policy)
+    _use_interval_waiver(inmate=inmate, entry=entry, policy=policy)
     audit_record(
         action="phone_entry_added", actor=actor, facility=inmate.facility, target=entry,
         data={"number": number, "source": source, "status": entry.status,

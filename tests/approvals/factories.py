@@ -73,8 +73,10 @@ class BlockedNumberFactory(factory.django.DjangoModelFactory):
     number = "+13125550100"
     facility = factory.SubFactory(FacilityFactory)
     system_wide = False
-    reason = BlockedNumber.Reason.CALLED_PARTY_REQUEST
-    note = "Called party asked not to be called."
+    # An investigation block: a called party's block has its own rules (where the request came from, lifted
+    # only at the called party's request); tests of those name the reason.
+    reason = BlockedNumber.Reason.INVESTIGATION
+    note = "Investigation 7: number used to arrange contraband."
     starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=1))
 
 

@@ -12,6 +12,8 @@ from approvals.models import (
     CaseParty,
     CourtCase,
     EntryTransition,
+    LibraryNumber,
+    ListLeave,
     NoContactOrder,
     PartyNumber,
     PhoneListEntry,
@@ -35,7 +37,8 @@ EXERCISED = {
         "entry_add", "entry_approve", "entry_deny", "entry_remove", "entry_suspend", "entry_rescreen",
         "entries_rescreen", "rescreen_entries_for", "case_create", "party_add", "party_update_numbers",
         "party_remove", "order_create", "order_update", "order_end", "block_create", "block_end",
-        "entries_follow_transfer",
+        "entries_follow_transfer", "called_party_block_keypad", "library_add", "library_remove", "leave_grant",
+        "leave_end",
     },
 }
 
@@ -116,3 +119,37 @@ def test_orders_and_cases_are_written_each_in_its_own_transaction(home, inmate, 
     assert {"no_contact_order_created", "no_contact_order_changed", "no_contact_order_ended", "court_case_created",
             "case_party_added", "case_party_changed", "case_party_removed"} <= set(_actions())
 
+
+
+def test_called_party_blocks_each_in_its_own_transaction(home, inmate, staff):
+    mine = PhoneListEntryFactory(inmate=inmate, number="+13125550188")
+    keypad, created = services.called_party_block_keypad(facility=home, number="312-555-0188", client="vendor")
+    assert created and PhoneListEntry.objects.get(pk=mine.pk).status == Status.SUSPENDED  # re-screened at commit
+    again, created = services.called_party_block_keypad(facility=home, number="312-555-0188", client="vendor")
+    assert (again.pk, created) == (keypad.pk, False)
+    services.block_end(block=keypad, actor=staff, note="She phoned and asked", called_party_asked=True)
+    assert BlockedNumber.objects.get(pk=keypad.pk).end_called_party_asked
+    one = services.block_create(facility=home, number="312-555-0189", reason=BlockedNumber.Reason.CALLED_PARTY_REQUEST,
+                                note="Letter", actor=staff, source="letter", identity_check="Signed, with bill",
+                                inmate=inmate, inmate_told=True)
+    assert BlockedNumber.objects.get(pk=one.pk).inmate == inmate
+
+
+def test_the_library_and_list_leaves_each_in_its_own_transaction(home, inmate, warden):
+    shared = PhoneListEntryFactory(inmate=inmate, number="+13125550190")
+    PhoneListEntryFactory(number="+13125550190")  # another inmate lists it too
+    services.entries_rescreen(entry_ids=[shared.pk])
+    assert PhoneListEntry.objects.get(pk=shared.pk).has_review  # a shared number, for now
+    row = services.library_add(facility=home, number="312-555-0190", name="Public defender",
+                               category="public_defender", monitored=False, reason="Privileged line", actor=warden)
+    assert not PhoneListEntry.objects.get(pk=shared.pk).has_review  # re-screened at commit: never shared
+    services.library_remove(library_number=row, reason="Office closed", actor=warden)
+    assert LibraryNumber.objects.get(pk=row.pk).removed_by == warden
+
+    CallingPolicy.objects.filter(facility=home).update(list_change_interval_days=30)
+    leave = services.leave_grant(inmate=inmate, list_size=45, waive_interval=True, reason="Large family",
+                                 ends_on=facility_today(home) + dt.timedelta(days=10), actor=warden)
+    services.leave_end(leave=leave, reason="Granted by mistake", actor=warden)
+    assert ListLeave.objects.get(pk=leave.pk).ended_by == warden
+    assert {"library_number_added", "library_number_removed", "list_leave_granted", "list_leave_ended"} <= set(
+        _actions())
