@@ -12,7 +12,7 @@ from facilities.models import Facility, Inmate
 
 from . import services
 from .demo_more import called_party_library_and_leave
-from .models import BlockedNumber, CaseParty, CourtCase, PhoneListEntry
+from .models import BlockedNumber, CaseParty, CourtCase, DecisionReason, PhoneListEntry
 
 FACILITY_CODES = ["fed-dub", "tx-huntsville", "cook-county"]
 FAMILY = [("Maria", "parent"), ("Luis", "sibling"), ("Tanya", "spouse"), ("Grace", "child"), ("Kevin", "friend"),
@@ -87,11 +87,39 @@ def seed(*, stdout) -> None:
         services.entry_add(inmate=inmates[6], number=_number(area, base + 7), contact_name="Alex Counsel, Esq.",
                            relationship="attorney", legal=True, bar_number=f"{24000000 + index}", bar_state="TX",
                            source=PhoneListEntry.Source.KIOSK, actor=actor)
-        # Make part of the queue look old, so the overdue marks show.
-        pending = list(PhoneListEntry.objects.filter(facility=facility, status=PhoneListEntry.Status.PENDING)
-                       .values_list("pk", flat=True)[:6])
-        for days, pk in zip((12, 9, 5, 3, 2, 1), pending, strict=False):
-            PhoneListEntry.objects.filter(pk=pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+        _review_history(facility, actor=actor)
         counts = {s: PhoneListEntry.objects.filter(facility=facility, status=s).count()
                   for s in PhoneListEntry.Status.values}
         stdout.write(f"approvals: {code}: phone lists {counts}, 1 case, 1 no-contact order, 1 block")
+
+
+def _review_history(facility: Facility, *, actor) -> None:
+    """Thirty days of review work, for the dashboard's charts: half the clean numbers waiting (at most 16) are
+    decided (through the services: mostly approved, some denied), then every number of the facility is moved
+    back to one of the last 30 days (decided 0 to 5 days after it was added, never in the future; those still
+    waiting in the last 12 days), so the queue has numbers on both sides of the review target. Only the entries' own dates move: their transition
+    rows and audit records, append-only, keep the time the demo ran."""
+    now = timezone.now()
+    waiting = PhoneListEntry.objects.filter(facility=facility, status=PhoneListEntry.Status.PENDING, has_block=False,
+                                            has_review=False, legal=False).order_by("id")
+    for n, entry in enumerate(waiting[:32]):
+        try:
+            if n % 2:
+                continue
+            if n % 7 == 3:
+                services.entry_deny(entry=entry, actor=actor, reason=DecisionReason.NOT_VERIFIED,
+                                    note="The number's owner could not be reached to confirm it.")
+            else:
+                services.entry_approve(entry=entry, actor=actor)
+        except services.EntryError:
+            continue
+    for n, entry in enumerate(PhoneListEntry.objects.filter(facility=facility).order_by("id")):
+        # Numbers still waiting were added in the last 12 days (the review target is 7), the others in the last 29.
+        days = (n * 5) % 13 if entry.status == PhoneListEntry.Status.PENDING else (n * 11) % 29
+        added = now - dt.timedelta(days=days, hours=(n * 5) % 9, minutes=(n * 17) % 60)
+        decided = min(added + dt.timedelta(days=n % 6, hours=2 + n % 5), now) if entry.decided_at else None
+        changed = decided or added
+        PhoneListEntry.objects.filter(pk=entry.pk).update(
+            created_at=added, decided_at=decided, status_changed_at=changed,
+            went_live_at=changed if entry.went_live_at else None,
+        )

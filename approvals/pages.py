@@ -10,7 +10,7 @@ from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
-from . import permissions, selectors
+from . import charts, permissions, selectors
 from . import worklist as queues
 from .forms import EntryAddForm
 from .limits import list_limits_for
@@ -111,5 +111,6 @@ def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
     return found
 
 
-pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section,
+pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
+                 nav_links=nav_links, inmate_section=inmate_section,
                  worklist=worklist)

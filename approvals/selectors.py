@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from facilities.models import CustodyEvent, Facility
 from facilities.scoping import facility_ids_for_user, scope_for_user
-from facilities.times import local_day
+from facilities.times import local_day, recent_local_days
 
 from .library import LibraryTerms, library_row
 from .models import (
@@ -297,3 +298,73 @@ def rescreen_scope(*, source: str, source_id: int, extra_numbers: list[str] | No
         )
         return RescreenScope(numbers=numbers + extra, inmate_ids=inmate_ids)
     raise ValueError(f"unknown source {source!r}")
+
+
+# --------------------------------------------------------------------------- the dashboard's charts
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str  # "under 1 day", "2–4 days", "28 days or more"
+    from_days: int
+    to_days: int | None  # None: no upper end
+    count: int
+    overdue: bool  # every entry in it is past the review target
+
+
+def _age_edges(target: int) -> list[int]:
+    """Bucket edges in days: up to five within the target (0, 1, a quarter, a half, three quarters of it, the
+    target), then twice and four times the target."""
+    within = sorted({0, 1, round(target / 4), round(target / 2), round(target * 3 / 4), target})
+    return [edge for edge in within if edge <= target] + [target * 2, target * 4]
+
+
+def _age_label(lo: int, hi: int | None) -> str:
+    if hi is None:
+        return f"{lo} days or more"
+    if lo == 0:
+        return f"under {hi} day{'s' if hi != 1 else ''}"
+    return f"{lo}–{hi} days"
+
+
+def review_queue_ages(*, facility, review_target_days: int, now: dt.datetime | None = None) -> list[AgeBucket]:
+    """The numbers waiting for review, by how long they have waited, in buckets on either side of the review
+    target (an entry is overdue as ``queue_counts`` counts it: waiting since before ``review_overdue_before``).
+    One aggregate over the queue's index."""
+    now = now or timezone.now()
+    edges = _age_edges(review_target_days)
+    spans = [(edges[k], edges[k + 1]) for k in range(len(edges) - 1)] + [(edges[-1], None)]
+    filters = {}
+    for k, (lo, hi) in enumerate(spans):
+        q = Q()
+        if lo:
+            q &= Q(created_at__lt=now - dt.timedelta(days=lo))
+        if hi is not None:
+            q &= Q(created_at__gte=now - dt.timedelta(days=hi))
+        filters[f"b{k}"] = Count("id", filter=q)
+    counts = PhoneListEntry.objects.filter(facility=facility, status=PhoneListEntry.Status.PENDING).aggregate(**filters)
+    return [AgeBucket(label=_age_label(lo, hi), from_days=lo, to_days=hi, count=counts[f"b{k}"],
+                      overdue=lo >= review_target_days) for k, (lo, hi) in enumerate(spans)]
+
+
+@dataclass(frozen=True)
+class DayFlow:
+    day: dt.date  # a local day of the facility
+    added: int  # numbers added to phone lists that day (any source)
+    decided: int  # numbers decided that day (approved or denied, by a reviewer or by screening)
+
+
+def list_flow_per_day(*, facility, days: int = 30, now: dt.datetime | None = None) -> list[DayFlow]:
+    """Numbers added and numbers decided on each of the facility's last ``days`` local days (every day listed).
+    Two GROUP BY queries (the local day of ``created_at``, of ``decided_at``, in the facility's zone)."""
+    listed, start, end = recent_local_days(facility, days=days, at=now)
+    entries = PhoneListEntry.objects.filter(facility=facility)
+
+    def per_day(field_name: str) -> dict[dt.date, int]:
+        rows = (entries.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+                .annotate(day=TruncDate(field_name, tzinfo=facility.tz)).values("day")
+                .annotate(n=Count("id")).order_by())
+        return {row["day"]: row["n"] for row in rows}
+
+    added, decided = per_day("created_at"), per_day("decided_at")
+    return [DayFlow(day=day, added=added.get(day, 0), decided=decided.get(day, 0)) for day in listed]

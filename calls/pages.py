@@ -8,8 +8,9 @@ from django.utils import timezone
 from facilities.models import Role
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import WARDEN_ROLES, roles_at
+from facilities.times import local_day
 
-from . import selectors, worklist
+from . import charts, selectors, worklist
 from .forms import ExtraMinutesForm, RestrictionForm
 
 RESET_ROLES = {Role.WARDEN, Role.AUDITOR}
@@ -18,9 +19,11 @@ RESET_ROLES = {Role.WARDEN, Role.AUDITOR}
 def dashboard_cards(*, facility, user) -> list[DashboardCard]:
     counts = selectors.call_counts_today(facility=facility)
     url = reverse("calls-list", args=[facility.code])
+    today = local_day(facility).isoformat()  # the cards count the facility's local day; the list filters the same
     return [
-        DashboardCard(label="calls asked today", count=counts["asked"], url=url),
-        DashboardCard(label="calls denied today", count=counts["denied"], url=f"{url}?outcome=denied"),
+        DashboardCard(label="calls asked today", count=counts["asked"], url=f"{url}?date_from={today}&date_to={today}"),
+        DashboardCard(label="calls denied today", count=counts["denied"],
+                      url=f"{url}?outcome=denied&date_from={today}&date_to={today}"),
         DashboardCard(label="calls in progress", count=counts["in_progress"], url=f"{url}?outcome=authorized"),
         DashboardCard(label="phone restrictions in force", count=counts["restricted"],
                       alert=counts["restricted"] > 0),
@@ -59,5 +62,6 @@ def inmate_section(*, request, inmate) -> InmateSection:
     )
 
 
-pages = AppPages(app="calls", dashboard_cards=dashboard_cards, nav_links=nav_links, inmate_section=inmate_section,
+pages = AppPages(app="calls", dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
+                 nav_links=nav_links, inmate_section=inmate_section,
                  worklist=worklist.worklist)

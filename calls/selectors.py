@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from facilities.models import Facility, Inmate
-from facilities.periods import next_reset_period, reset_moment
+from facilities.periods import next_reset_period, period_for_facility, reset_moment
+from facilities.times import recent_local_days
 
-from .models import Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
+from .models import REASONS, Call, LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
 
 
 def balance_for(*, inmate: Inmate) -> MinuteBalance | None:
@@ -58,3 +61,101 @@ def call_counts_today(*, facility: Facility, now: dt.datetime | None = None) -> 
     )
     counts["restricted"] = PhoneRestriction.objects.active(now).filter(facility=facility).count()
     return counts
+
+
+# --------------------------------------------------------------------------- the dashboard's charts
+
+CHART_DAYS = 30  # the per-day charts cover the facility's last 30 local days, today included
+
+
+@dataclass(frozen=True)
+class DayCalls:
+    day: dt.date  # a local day of the facility
+    allowed: int  # calls the decision let through (in progress, completed or expired)
+    denied: int
+
+
+def calls_per_day(*, facility: Facility, days: int = CHART_DAYS, now: dt.datetime | None = None) -> list[DayCalls]:
+    """Calls asked on each of the facility's last ``days`` local days, allowed and denied; every day listed, the
+    quiet ones with 0. One GROUP BY query (local day of ``requested_at``, in the facility's zone)."""
+    listed, start, end = recent_local_days(facility, days=days, at=now)
+    rows = (
+        Call.objects.filter(facility=facility, requested_at__gte=start, requested_at__lt=end)
+        .annotate(day=TruncDate("requested_at", tzinfo=facility.tz))
+        .values("day")
+        .annotate(denied=Count("id", filter=Q(status=Call.Status.DENIED)), asked=Count("id"))
+        .order_by()
+    )
+    found = {row["day"]: row for row in rows}
+    return [DayCalls(day=day, allowed=found[day]["asked"] - found[day]["denied"] if day in found else 0,
+                     denied=found[day]["denied"] if day in found else 0) for day in listed]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    code: str
+    label: str  # the reason in words (calls.decision.REASONS)
+    count: int
+
+
+def denials_by_reason(*, facility: Facility, days: int = CHART_DAYS,
+                      now: dt.datetime | None = None) -> list[ReasonCount]:
+    """How many denied calls of the last ``days`` local days gave each reason (a call denied for two reasons
+    counts under both), most frequent first, reasons never given left out. One aggregate query: a count per
+    reason code, matched the way the calls list's reason filter matches it."""
+    _listed, start, end = recent_local_days(facility, days=days, at=now)
+    counts = Call.objects.filter(
+        facility=facility, status=Call.Status.DENIED, requested_at__gte=start, requested_at__lt=end,
+    ).aggregate(**{code: Count("id", filter=Q(reasons__icontains=f'"{code}"')) for code in REASONS})
+    found = [ReasonCount(code=code, label=REASONS[code], count=counts[code] or 0) for code in REASONS]
+    return sorted((r for r in found if r.count), key=lambda r: -r.count)
+
+
+@dataclass(frozen=True)
+class MinutesLeft:
+    """The facility's minutes this period: how many inmates in custody have how much of the allowance left."""
+
+    period: dt.date  # the local day the period began
+    allowance: int  # this period's grant to each inmate (monthly minutes and the month's bonus)
+    buckets: list[tuple[str, int]]  # (how much is left, in words; inmates), from "none left" up
+    minutes_used: int  # minutes charged for calls since the period began
+    minutes_left: int  # minutes on the balances of the inmates in custody
+    inmates: int
+
+
+MINUTES_LEFT_BUCKETS = ["none left", "under a quarter left", "a quarter to a half left",
+                        "a half to three quarters left", "three quarters or more left"]
+
+
+def minutes_left_distribution(*, facility: Facility, now: dt.datetime | None = None) -> MinutesLeft:
+    """Inmates in custody by the share of this period's allowance still on their balance, and the period's
+    minutes used and left. Three queries whatever the roster: the period's reset (whose allowance is fixed when
+    it runs; the policy's until then), one aggregate over the balances, one sum over the period's calls."""
+    now = now or timezone.now()
+    period = period_for_facility(facility, at=now)
+    reset = MonthlyReset.objects.filter(facility=facility, period=period, runs__gt=0).first()
+    if reset is not None:
+        allowance = reset.monthly_minutes + reset.bonus_minutes
+    else:
+        policy = facility.policy
+        allowance = policy.monthly_minutes + policy.bonus_for_month(period.month)
+    quarter, half, three_quarters = allowance / 4, allowance / 2, allowance * 3 / 4
+    left = Q(minutes__gt=0)
+    figures = MinuteBalance.objects.filter(
+        inmate__facility=facility, inmate__status=Inmate.Status.IN_CUSTODY,
+    ).aggregate(
+        b0=Count("pk", filter=Q(minutes__lte=0)),
+        b1=Count("pk", filter=left & Q(minutes__lt=quarter)),
+        b2=Count("pk", filter=left & Q(minutes__gte=quarter, minutes__lt=half)),
+        b3=Count("pk", filter=left & Q(minutes__gte=half, minutes__lt=three_quarters)),
+        b4=Count("pk", filter=left & Q(minutes__gte=three_quarters)),
+        left=Sum("minutes"), inmates=Count("pk"),
+    )
+    used = Call.objects.filter(
+        facility=facility, charged=True, requested_at__gte=reset_moment(period=period, tz=facility.timezone),
+    ).aggregate(used=Sum("minutes_charged"))["used"]
+    return MinutesLeft(
+        period=period, allowance=allowance,
+        buckets=[(label, figures[f"b{k}"]) for k, label in enumerate(MINUTES_LEFT_BUCKETS)],
+        minutes_used=used or 0, minutes_left=figures["left"] or 0, inmates=figures["inmates"],
+    )

@@ -13,7 +13,7 @@ from .decorators import facility_view
 from .filters import InmateFilter
 from .forms import PolicyForm
 from .models import CallingPolicy, Inmate
-from .pages import dashboard_cards_for, facility_context, inmate_sections_for
+from .pages import dashboard_cards_for, dashboard_charts_for, facility_context, inmate_sections_for
 from .scoping import WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
 
 PAGE_SIZE = 50
@@ -31,7 +31,9 @@ def home(request):
 def dashboard(request, facility):
     counts = selectors.facility_roster_counts(facility=facility)
     cards = dashboard_cards_for(facility=facility, user=request.user)
-    return render(request, "facilities/dashboard.html", facility_context(request, facility, counts=counts, cards=cards))
+    charts = dashboard_charts_for(facility=facility, user=request.user)
+    return render(request, "facilities/dashboard.html",
+                  facility_context(request, facility, counts=counts, cards=cards, charts=charts))
 
 
 @facility_view(write_roles=WARDEN_ROLES, write_action="Changing the calling policy")
