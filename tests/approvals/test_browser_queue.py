@@ -8,18 +8,16 @@ import pytest
 from approvals import services
 from approvals.models import CaseParty, PhoneListEntry
 from facilities.models import CallingPolicy
+from tests.browser.auth import sign_in
 
-from ..factories import PASSWORD, InmateFactory
+from ..factories import InmateFactory
 from .factories import CasePartyFactory, CourtCaseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _log_in(page, username):
     page.context.clear_cookies()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, username)  # the password, then the code step when the portal asks for it
     page.wait_for_url(re.compile(r"/f/home/$"))
 
 

@@ -5,17 +5,15 @@ import re
 import pytest
 
 from facilities.services import policy_update
+from tests.browser.auth import sign_in
 
-from ..factories import PASSWORD, InmateFactory
+from ..factories import InmateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(page, username):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, username)  # the password, then the code step when the portal asks for it
 
 
 def test_staff_log_in_filter_the_inmate_list_and_open_an_inmate(page, staff, home):

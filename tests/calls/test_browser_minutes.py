@@ -19,7 +19,7 @@ from django.utils import timezone
 from calls import services
 from calls.models import Call, LedgerEntry, MinuteBalance, PhoneRestriction
 from tests.approvals.factories import PhoneListEntryFactory
-from tests.factories import PASSWORD
+from tests.browser.auth import sign_in
 
 from .factories import NUMBER, OTHER_NUMBER
 
@@ -66,10 +66,7 @@ def in_chromium(live_server, monkeypatch):
 
 
 def _log_in(page, username):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, username)  # the password, then the code step when the portal asks for it
     page.wait_for_url(re.compile(r"/f/home/$"))
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from emergencies.models import EmergencyRequest
-from tests.factories import PASSWORD
+from tests.browser.auth import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,10 +53,7 @@ def in_chromium(live_server, monkeypatch):
 
 
 def _log_in(page, username):
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, username)  # the password, then the code step when the portal asks for it
     page.wait_for_url(re.compile(r"/f/home/$"))
 
 
