@@ -587,6 +587,27 @@ class EntryFinding(models.Model):
         return self.cleared_at is None
 
 
+# Why an entry's status changed (``EntryTransition.reason``), in words: the one mapping every page uses. The codes
+# are the reviewer's decision reasons, screening's finding kinds and the portal's own moves.
+TRANSITION_REASONS: dict[str, str] = {
+    **dict(DecisionReason.choices),
+    **dict(EntryFinding.Kind.choices),
+    "requested": "Number requested",
+    "clean": "Screening found nothing",
+    "number_changed": "The contact's number changed",
+    "removed": "Removed by staff",
+    "suspended": "Suspended by staff",
+    "back_to_review": "Sent back to review",
+    "block_lifted": "The block on the number ended",
+    "transferred": "The inmate was transferred here",  # approvals.selectors.TRANSFER_REASON
+}
+
+
+def transition_reason_label(code: str) -> str:
+    """A transition's reason in words (an unknown code still reads as words, never as a code)."""
+    return TRANSITION_REASONS.get(code) or code.replace("_", " ").capitalize()
+
+
 class EntryTransition(models.Model):
     """Append-only: every change of an entry's status, with who, when and why."""
 
@@ -607,3 +628,12 @@ class EntryTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status} by {self.actor_label}"
+
+    @property
+    def why(self) -> str:
+        """The reason in words, then the note: "Number requested: Staff entry (paper form)"."""
+        note = self.note
+        if self.reason == "requested" and note in PhoneListEntry.Source.values:  # the note is where it came from
+            note = PhoneListEntry.Source(note).label
+        label = transition_reason_label(self.reason) if self.reason else ""
+        return f"{label}: {note}" if label and note else label or note

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from core.numbers import display_number
 from facilities.models import CallingPolicy
-from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
+from facilities.pages import AppPages, DashboardCard, InmateSection, ListColumn, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
@@ -111,6 +111,15 @@ def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
     return found
 
 
-pages = AppPages(app="approvals", dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
+
+def inmate_list_columns(*, facility, user) -> list[ListColumn]:
+    """"3 of 30": the numbers on each inmate's list against the policy's list size (one query for the policy)."""
+    policy = CallingPolicy.objects.get(facility=facility)
+    return [ListColumn(label="Phone list", template="approvals/_inmate_list_cell.html",
+                       annotate=lambda qs: selectors.with_list_size_used(qs, policy=policy),
+                       context={"list_size": policy.list_size, "legal_apart": policy.legal_counted_separately})]
+
+
+pages = AppPages(app="approvals", inmate_list_columns=inmate_list_columns, dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
                  nav_links=nav_links, inmate_section=inmate_section,
                  worklist=worklist)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from facilities.models import CustodyEvent, Facility
@@ -207,6 +207,17 @@ def list_counted_q(*, legal_apart: bool) -> Q:
     left out when the policy counts them apart (``legal_counted_separately``)."""
     counted = Q(status__in=PhoneListEntry.LISTED_STATUSES)
     return counted & Q(legal=False) if legal_apart else counted
+
+
+
+def with_list_size_used(queryset: QuerySet, *, policy) -> QuerySet:
+    """Inmates annotated with ``phone_list_used``: the numbers on each one's list that count against its size
+    (``list_counted_q``, the one rule, under ``policy``), as one subquery of the list's own query."""
+    counted = (
+        PhoneListEntry.objects.filter(list_counted_q(legal_apart=policy.legal_counted_separately), inmate=OuterRef("pk"))
+        .order_by().values("inmate").annotate(n=Count("id")).values("n")
+    )
+    return queryset.annotate(phone_list_used=Coalesce(Subquery(counted), 0))
 
 
 def live_numbers(*, inmate) -> QuerySet[PhoneListEntry]:

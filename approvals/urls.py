@@ -9,6 +9,8 @@ urlpatterns = [
     path("f/<slug:code>/phone-lists/entries/<int:pk>/", views.entry_detail, name="approvals-entry"),
     path("f/<slug:code>/phone-lists/entries/<int:pk>/remove/", views.entry_remove, name="approvals-entry-remove"),
     path("f/<slug:code>/phone-lists/entries/<int:pk>/suspend/", views.entry_suspend, name="approvals-entry-suspend"),
+    path("f/<slug:code>/phone-lists/entries/<int:pk>/back-to-review/", views.entry_return_to_review,
+         name="approvals-entry-review"),
     path("f/<slug:code>/inmates/<int:inmate_pk>/phone-list/add/", views.entry_add, name="approvals-entry-add"),
     path("f/<slug:code>/no-contact-orders/", views.order_list, name="approvals-orders"),
     path("f/<slug:code>/no-contact-orders/<int:pk>/", views.order_detail, name="approvals-order"),

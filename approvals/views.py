@@ -131,6 +131,7 @@ def entry_detail(request, facility, pk: int):
     status = form_status(request)
     return render(request, "approvals/entry_detail.html", facility_context(
         request, facility, entry=entry, form=form, findings=findings, transitions=transitions, actions=actions,
+        review_form=NoteForm(auto_id="review_%s"),
     ), status=status)
 
 
@@ -150,11 +151,21 @@ def entry_add(request, facility, inmate_pk: int):
         except DomainError as exc:
             _error_to_form(form, exc)
         else:
-            messages.success(request, f"{entry.contact_name}'s number was added: {entry.get_status_display().lower()}.")
+            messages.success(request, _added_message(entry))
             return redirect("inmate-detail", code=facility.code, pk=inmate.pk)
     status = form_status(request)
     return render(request, "approvals/entry_add.html", facility_context(request, facility, inmate=inmate, form=form),
                   status=status)
+
+
+def _added_message(entry: PhoneListEntry) -> str:
+    """What happened to a number just added, in a plain sentence."""
+    name = entry.contact_name
+    if entry.status == PhoneListEntry.Status.LIVE:
+        return f"{name}'s number was added and is live."
+    if entry.status == PhoneListEntry.Status.DENIED:
+        return f"{name}'s number was not added: screening refused it ({entry.get_decision_reason_display()})."
+    return f"{name}'s number was added and waits for review."
 
 
 def _entry_note_action(request, facility, pk, *, action, title, button):
@@ -183,6 +194,12 @@ def entry_remove(request, facility, pk: int):
 def entry_suspend(request, facility, pk: int):
     return _entry_note_action(request, facility, pk, action=services.entry_suspend, title="Suspend a number",
                               button="Suspend")
+
+
+@facility_view(STAFF_ROLES, action="Changing phone lists")
+def entry_return_to_review(request, facility, pk: int):
+    return _entry_note_action(request, facility, pk, action=services.entry_return_to_review,
+                              title="Send a suspended number back to review", button="Send back to review")
 
 
 # --------------------------------------------------------------------------- no-contact orders

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities.models import Role
-from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
+from facilities.pages import AppPages, DashboardCard, InmateSection, ListColumn, NavLink
 from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_day
 
@@ -31,10 +31,23 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
 
 
 def nav_links(*, facility, user) -> list[NavLink]:
-    links = [NavLink(label="Calls", url=reverse("calls-list", args=[facility.code]))]
+    links = [NavLink(label="Calls", url=reverse("calls-list", args=[facility.code])),
+             NavLink(label="Phone restrictions", url=reverse("calls-restrictions", args=[facility.code])),
+             NavLink(label="Minute grants", url=reverse("calls-grants", args=[facility.code]))]
     if roles_at(user, facility) & RESET_ROLES:
         links.append(NavLink(label="Minute resets", url=reverse("calls-resets", args=[facility.code])))
     return links
+
+
+
+def inmate_list_columns(*, facility, user) -> list[ListColumn]:
+    """Minutes left this period and the restriction mark: a join and an EXISTS in the list's query."""
+    return [
+        ListColumn(label="Minutes left", template="calls/_inmate_list_minutes.html",
+                   annotate=selectors.with_minutes_left),
+        ListColumn(label="Restriction", template="calls/_inmate_list_restriction.html",
+                   annotate=selectors.with_restriction_in_force),
+    ]
 
 
 def inmate_section(*, request, inmate) -> InmateSection:
@@ -62,6 +75,6 @@ def inmate_section(*, request, inmate) -> InmateSection:
     )
 
 
-pages = AppPages(app="calls", dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
+pages = AppPages(app="calls", inmate_list_columns=inmate_list_columns, dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,
                  nav_links=nav_links, inmate_section=inmate_section,
                  worklist=worklist.worklist)

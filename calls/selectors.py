@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -34,6 +34,72 @@ def calls_for(*, inmate: Inmate) -> QuerySet[Call]:
 
 def restrictions_for(*, inmate: Inmate) -> QuerySet[PhoneRestriction]:
     return PhoneRestriction.objects.filter(inmate=inmate).select_related("imposed_by", "lifted_by")
+
+
+
+# --------------------------------------------------------------------------- the inmate list's columns
+
+
+def with_minutes_left(queryset: QuerySet[Inmate]) -> QuerySet[Inmate]:
+    """Inmates annotated with ``minutes_left`` (their balance this period; None before any grant): a join."""
+    return queryset.annotate(minutes_left=F("minute_balance__minutes"))
+
+
+def with_restriction_in_force(queryset: QuerySet[Inmate], *, now: dt.datetime | None = None) -> QuerySet[Inmate]:
+    """Inmates annotated with ``restricted``: a phone restriction in force now (``PhoneRestriction.objects.active``),
+    as one EXISTS in the list's own query."""
+    return queryset.annotate(
+        restricted=Exists(PhoneRestriction.objects.active(now).filter(inmate=OuterRef("pk")))
+    )
+
+
+# --------------------------------------------------------------------------- the facility's restrictions and grants
+
+RESTRICTION_STATES = [  # the restrictions list's filter: (key, in words)
+    ("in_force", "In force now"),
+    ("scheduled", "Starting later"),
+    ("over", "Ended or lifted"),
+    ("all", "All"),
+]
+
+
+def _restriction_state_q(state: str, now: dt.datetime) -> Q:
+    """The one condition of each state (the set-based twin of ``PhoneRestriction.state``)."""
+    open_ = Q(lifted_at__isnull=True)
+    not_ended = Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    if state == "in_force":
+        return open_ & Q(starts_at__lte=now) & not_ended
+    if state == "scheduled":
+        return open_ & Q(starts_at__gt=now)
+    if state == "over":
+        return Q(lifted_at__isnull=False) | Q(ends_at__lte=now)
+    return Q()
+
+
+def restriction_list(*, queryset: QuerySet[PhoneRestriction], state: str = "in_force",
+                     now: dt.datetime | None = None) -> QuerySet[PhoneRestriction]:
+    """A facility's restrictions in ``state`` (a key of ``RESTRICTION_STATES``), latest start first."""
+    now = now or timezone.now()
+    return (queryset.filter(_restriction_state_q(state, now))
+            .select_related("inmate", "imposed_by", "lifted_by").order_by("-starts_at", "-id"))
+
+
+def restriction_counts(*, queryset: QuerySet[PhoneRestriction], now: dt.datetime | None = None) -> dict[str, int]:
+    """How many restrictions are in each state (one aggregate)."""
+    now = now or timezone.now()
+    return queryset.aggregate(**{key: Count("id", filter=_restriction_state_q(key, now)) for key, _ in RESTRICTION_STATES})
+
+
+def grant_list(*, queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
+    """Extra minutes wardens granted (ledger entries of kind ``extra_grant``), newest first."""
+    return (queryset.filter(kind=LedgerEntry.Kind.EXTRA_GRANT).select_related("inmate", "actor")
+            .order_by("-created_at", "-id"))
+
+
+def grant_totals(*, queryset: QuerySet[LedgerEntry]) -> dict[str, int]:
+    """How many grants ``queryset`` holds and their minutes (one aggregate)."""
+    totals = queryset.aggregate(grants=Count("id"), minutes=Sum("minutes"))
+    return {"grants": totals["grants"], "minutes": totals["minutes"] or 0}
 
 
 def call_list(*, queryset: QuerySet[Call]) -> QuerySet[Call]:

@@ -7,6 +7,8 @@ from . import number_page, review_views, views
 urlpatterns = [
     path("f/<slug:code>/calls/", views.call_list, name="calls-list"),
     path("f/<slug:code>/resets/", views.reset_list, name="calls-resets"),
+    path("f/<slug:code>/restrictions/", views.restriction_list, name="calls-restrictions"),
+    path("f/<slug:code>/minute-grants/", views.grant_list, name="calls-grants"),
     path("f/<slug:code>/inmates/<int:pk>/ledger/", views.inmate_ledger, name="calls-ledger"),
     path("f/<slug:code>/inmates/<int:pk>/minutes/grant/", views.grant_minutes, name="calls-grant-minutes"),
     path("f/<slug:code>/inmates/<int:pk>/restrictions/new/", views.restriction_new, name="calls-restriction-new"),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from audit.services import audit_record
 from core.csv import csv_lines
 from core.errors import DomainError
-from core.numbers import display_number
 from core.views import form_status, page_of
 from facilities.decorators import facility_view
 from facilities.models import Inmate, Role
@@ -21,9 +20,9 @@ from facilities.scoping import READ_ROLES, WARDEN_ROLES, get_object_for_user, sc
 from facilities.times import iso_local
 
 from . import selectors, services
-from .filters import CallFilter
+from .filters import CallFilter, GrantFilter, RestrictionFilter
 from .forms import ExtraMinutesForm, LiftForm, RestrictionForm
-from .models import Call, MonthlyReset, PhoneRestriction
+from .models import Call, LedgerEntry, MonthlyReset, PhoneRestriction
 
 PAGE_SIZE = 50
 RESET_ROLES = frozenset({Role.WARDEN, Role.AUDITOR})
@@ -64,10 +63,33 @@ def call_list(request, facility):
     if request.GET.get("export") == "csv":
         return _calls_csv(facility, calls, request.user)
     page = page_of(request, calls, per_page=PAGE_SIZE)
-    for call in page:
-        call.shown_number = display_number(call.number)
     return render(request, "calls/call_list.html", facility_context(
         request, facility, filter=filterset, page=page, querystring=_querystring(request),
+    ))
+
+
+
+@facility_view(READ_ROLES)
+def restriction_list(request, facility):
+    """The facility's phone restrictions, in force now unless the filter asks for others."""
+    restrictions = scope_for_user(PhoneRestriction.objects.filter(facility=facility), request.user)
+    filterset = RestrictionFilter(request.GET, queryset=restrictions)
+    page = page_of(request, filterset.qs, per_page=PAGE_SIZE)
+    return render(request, "calls/restriction_list.html", facility_context(
+        request, facility, filter=filterset, page=page, querystring=_querystring(request),
+        counts=selectors.restriction_counts(queryset=restrictions),
+    ))
+
+
+@facility_view(READ_ROLES)
+def grant_list(request, facility):
+    """Extra minutes wardens granted at the facility, newest first, with the filtered total."""
+    grants = selectors.grant_list(queryset=scope_for_user(LedgerEntry.objects.filter(facility=facility), request.user))
+    filterset = GrantFilter(request.GET or None, queryset=grants)
+    page = page_of(request, filterset.qs, per_page=PAGE_SIZE)
+    return render(request, "calls/grant_list.html", facility_context(
+        request, facility, filter=filterset, page=page, querystring=_querystring(request),
+        totals=selectors.grant_totals(queryset=filterset.qs),
     ))
 
 

@@ -13,7 +13,13 @@ from .decorators import facility_view
 from .filters import InmateFilter
 from .forms import PolicyForm
 from .models import CallingPolicy, Inmate
-from .pages import dashboard_cards_for, dashboard_charts_for, facility_context, inmate_sections_for
+from .pages import (
+    dashboard_cards_for,
+    dashboard_charts_for,
+    facility_context,
+    inmate_list_columns_for,
+    inmate_sections_for,
+)
 from .scoping import WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
 
 PAGE_SIZE = 50
@@ -52,7 +58,7 @@ def policy(request, facility):
             else:
                 messages.success(request, "The calling policy was saved.")
                 return redirect("facility-policy", code=facility.code)
-    history = policy_obj.history.select_related("history_user").order_by("-history_date")[:20]
+    history = selectors.policy_history(policy=policy_obj)
     return render(
         request,
         "facilities/policy.html",
@@ -63,6 +69,10 @@ def policy(request, facility):
 @facility_view()
 def inmate_list(request, facility):
     qs = selectors.inmate_list(user=request.user, facility=facility)
+    columns = inmate_list_columns_for(facility=facility, user=request.user)  # minutes, list size, restriction
+    for column in columns:
+        if column.annotate is not None:
+            qs = column.annotate(qs)
     filterset = InmateFilter(request.GET or None, queryset=qs)
     page = page_of(request, filterset.qs, per_page=PAGE_SIZE)
     query = request.GET.copy()
@@ -70,14 +80,15 @@ def inmate_list(request, facility):
     return render(
         request,
         "facilities/inmate_list.html",
-        facility_context(request, facility, filter=filterset, page=page, querystring=query.urlencode()),
+        facility_context(request, facility, filter=filterset, page=page, querystring=query.urlencode(),
+                         columns=columns),
     )
 
 
 @facility_view()
 def inmate_detail(request, facility, pk: int):
     inmate = get_object_for_user(Inmate.objects.select_related("facility"), request.user, pk=pk, facility=facility)
-    events = inmate.custody_events.select_related("from_facility", "to_facility")[:20]
+    events = inmate.custody_events.select_related("from_facility", "to_facility", "recorded_by")[:20]
     context = facility_context(request, facility, inmate=inmate, events=events)
     context["sections"] = [
         render_to_string(s.template, {**context, **s.context}, request=request)

@@ -24,6 +24,7 @@ from .entries import (
     entry_approve,
     entry_deny,
     entry_remove,
+    entry_return_to_review,
     entry_suspend,
 )
 from .leaves import leave_end, leave_grant
@@ -54,6 +55,7 @@ __all__ = [
     "entry_deny",
     "entry_remove",
     "entry_rescreen",
+    "entry_return_to_review",
     "entry_suspend",
     "leave_end",
     "leave_grant",

@@ -383,3 +383,19 @@ def entry_suspend(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
     audit_record(action="phone_entry_suspended", actor=actor, facility=entry.facility, target=entry, reason=note,
                  data={"number": entry.number})
     return entry
+
+
+@transaction.atomic
+def entry_return_to_review(*, entry: PhoneListEntry, actor, note: str) -> PhoneListEntry:
+    """A suspended number goes back to the review queue (waiting for review), with who, when and why: a reviewer
+    then approves it (screened again at that moment) or denies it. Only a suspended number (409 otherwise)."""
+    entry = _lock_entry(entry)
+    note = _require(note, "note", "Say why the number goes back to review.")
+    if entry.status != Status.SUSPENDED:
+        raise EntryError(code="illegal_transition", message="Only a suspended number can go back to review; this "
+                         f"one is {entry.get_status_display().lower()}.", status=409)
+    _transition(entry, Status.PENDING, actor=actor, reason="back_to_review", note=note)
+    entry.save()
+    audit_record(action="phone_entry_back_to_review", actor=actor, facility=entry.facility, target=entry,
+                 reason=note, data={"number": entry.number})
+    return entry

@@ -25,7 +25,9 @@ def test_the_entry_page_shows_the_number_its_contact_and_whose_list(login, home,
     shown = facts(response)
     assert (shown["Status"], shown["Relationship"], shown["Legal"]) == ("Waiting for review", "Parent", "No")
     assert shown["Arrived"].startswith("Staff entry (paper form), entered by staff")
-    assert "new Waiting for review staff requested: staff" in text  # its history: from, to, who, why
+    # its history: from, to, who (by full name), why (in words: no "requested: staff")
+    assert f"new Waiting for review {staff.get_full_name()} Number requested: Staff entry (paper form)" in text
+    assert "requested: staff" not in text
 
 
 def test_the_order_page_shows_the_order_its_parties_and_numbers(login, home, inmate, staff):

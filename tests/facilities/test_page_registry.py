@@ -36,7 +36,7 @@ def test_the_menu_shows_each_apps_links_together_in_the_declared_order(login, wa
     assert _labels(nav, r"<a [^>]*>([^<]*)</a>") == [
         "Dashboard", "Inmates",
         "Phone-list review", "No-contact orders", "Court cases", "Blocked numbers",
-        "Calls", "Minute resets",
+        "Calls", "Phone restrictions", "Minute grants", "Minute resets",
         "Emergency requests", "Log an emergency",
         "Calling policy",
     ]
