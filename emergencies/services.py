@@ -83,8 +83,17 @@ def _blockers(findings: list[dict[str, str]], codes: set[str]) -> list[dict[str,
     return [f for f in findings if f["code"] in codes]
 
 
+# Who decides emergency requests (approve a call, pass on a message, deny): a warden of the request's facility.
+DECIDER_ROLES = WARDEN_ROLES
+
+
+def may_decide(user, facility: Facility | int) -> bool:
+    """The one rule of who decides a request at ``facility``; pages show the decision forms only when it holds."""
+    return bool(roles_at(user, facility) & DECIDER_ROLES)
+
+
 def _require_warden(actor, facility: Facility) -> None:
-    if not (roles_at(actor, facility) & WARDEN_ROLES):
+    if not may_decide(actor, facility):
         raise PermissionDenied("Only a warden of this facility may decide emergency requests.")
 
 
