@@ -11,7 +11,6 @@ from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import AlreadyDecided
 from core.numbers import display_number
 from facilities.models import CallingPolicy, Inmate
-from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
 
 from ..models import (
@@ -21,6 +20,7 @@ from ..models import (
     PhoneListEntry,
     Relationship,
 )
+from ..permissions import may_approve_flagged
 from ..screening import BLOCK, REVIEW, SHARED_STATUSES, ScreenFinding, screen_entries, screen_number
 from ..screening.catalogue import deny_reason_for
 from .common import EntryError, Status, _normalize, _require, _transition
@@ -318,7 +318,7 @@ def _approve(*, entry: PhoneListEntry, actor, note: str, legal_verified: bool) -
     if entry.has_block:
         raise EntryError(code="has_block", message="This number has a block finding and cannot be approved.", status=409)
     if entry.has_review:
-        if not (roles_at(actor, entry.facility_id) & WARDEN_ROLES):
+        if not may_approve_flagged(actor, entry.facility_id):
             raise EntryError(
                 code="warden_required", message="Screening flagged this number: only a warden may approve it.", status=403
             )
