@@ -363,3 +363,29 @@ def test_the_production_session_cookie_has_the_host_prefix():
 
 def test_the_facility_needs_no_second_factor_for_staff_by_default(db):
     assert FacilityFactory(code="new").policy.staff_two_factor is False
+
+
+def test_seed_demo_enrols_the_demo_users_with_printed_secrets_and_totp_code_gives_their_code(db, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from facilities.management.commands.seed_demo import demo_totp_secret
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: one authenticator each, the same secret
+    out = capsys.readouterr().out
+    for username in ("staff", "warden", "auditor", "county-staff", "admin"):
+        assert f"{username:<14} secret {demo_totp_secret(username)}" in out
+        assert TOTPDevice.objects.filter(user__username=username, confirmed=True).count() == 1
+    assert "manage.py totp_code <user>" in out
+    call_command("totp_code", "warden")
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()
+    client = Client()
+    client.post(reverse("login"), {"username": "warden", "password": "demo-portal-2026"})
+    assert client.get("/")["Location"].startswith(reverse("two-factor-verify"))
+    assert _code(client, code, next_url="/f/fed-dub/")["Location"] == "/f/fed-dub/"
+    # nothing for a user without the demo secret
+    UserFactory(username="real")
+    with pytest.raises(CommandError, match="no demo authenticator"):
+        call_command("totp_code", "real")

@@ -9,6 +9,7 @@ request goes to gunicorn over plain HTTP with the header, exactly as the proxy w
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -203,15 +204,42 @@ class Browser:
         return response
 
     def login(self, username: str) -> Browser:
+        """The log-in form, then the code step when the portal asks for it (every user of these stacks has
+        seed_demo's fixed authenticator secret for their name)."""
         self.get("/login/")
         self.submit(self.form(containing="username"), username=username, password=self.stack.password)
         assert "/login/" not in self.page.url, f"{username} could not log in: {self.text()[:500]}"
+        if "/two-factor/" in self.page.url:
+            self.submit(self.form(containing="code"), code=authenticator_code(username))
+            assert "/two-factor/" not in self.page.url, f"{username}'s code was refused: {self.text()[:500]}"
         assert "Log out" in self.text()
         return self
 
     @staticmethod
     def _explain(response, what: str) -> str:
         return f"{what}, got {response.status_code} at {response.url}:\n{text_of(response.text)[:1500]}"
+
+
+_used_steps: dict[str, int] = {}  # the last time step whose code each user gave (a code works once)
+
+
+def authenticator_code(username: str) -> str:
+    """The code ``username``'s authenticator app (seed_demo's fixed secret) shows: now, or the next step's when
+    this step's was used already by this process (the portal takes one step ahead); else wait for the next step."""
+    from django_otp.oath import TOTP
+
+    from facilities.management.commands.seed_demo import demo_totp_key
+
+    totp = TOTP(bytes.fromhex(demo_totp_key(username)))
+    totp.time = time.time()
+    now = totp.t()
+    step = max(now, _used_steps.get(username, -1) + 1)
+    if step > now + 1:
+        time.sleep(30 - totp.time % 30 + 0.05)
+        return authenticator_code(username)
+    _used_steps[username] = step
+    totp.time += 30 * (step - now)
+    return f"{totp.token():06d}"
 
 
 def logged_in(stack: Stack, username: str) -> Browser:

@@ -1,12 +1,15 @@
 """Demo data for local use: three facilities, a few hundred inmates, a user per role. Safe to run twice."""
 
 import datetime as dt
+import hashlib
 import importlib
 import random
+from base64 import b32encode
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from facilities.models import CallingPolicy, Facility, Inmate, Role, RoleAssignment
 from facilities.services import facility_create, role_assign
@@ -40,6 +43,17 @@ USERS = [
 APP_SEEDERS = ["approvals.demo", "calls.demo", "emergencies.demo"]
 
 
+def demo_totp_key(username: str) -> str:
+    """The fixed authenticator secret of a demo user (hex, as django-otp stores it): printed by seed_demo, so that
+    ``make run`` works in one step. Local demo only, like DEMO_PASSWORD."""
+    return hashlib.sha1(f"phone-portal-demo-authenticator:{username}".encode()).hexdigest()
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same secret as authenticator apps take it typed in (base32)."""
+    return b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+
+
 class Command(BaseCommand):
     help = "Load demo facilities, inmates and users (local use only). Safe to run more than once."
 
@@ -61,6 +75,13 @@ class Command(BaseCommand):
             where = "all facilities" if codes is None else ", ".join(codes)
             self.stdout.write(f"  {username:<14} password {DEMO_PASSWORD}   ({role.label} at {where})")
         self.stdout.write("  admin          password " + DEMO_PASSWORD + "   (system administrator)")
+        self.stdout.write(
+            "Wardens, auditors and the admin then give a code from an authenticator app (staff too where a facility's "
+            "policy asks). The demo users' authenticator secrets (add them to an app, or print the current code "
+            "with: .venv/bin/python manage.py totp_code <user>):"
+        )
+        for username in [u[0] for u in USERS] + ["admin"]:
+            self.stdout.write(f"  {username:<14} secret {demo_totp_secret(username)}")
 
     def _facilities(self):
         for code, name, kind, tz, policy in FACILITIES:
@@ -95,14 +116,23 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
+        self._authenticator(admin)
         for username, first, last, role, codes in USERS:
             user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            self._authenticator(user)
             if codes is None:
                 if not RoleAssignment.objects.filter(user=user, role=role, all_facilities=True).exists():
                     role_assign(user=user, role=role, facility=None, granted_by=admin)
             else:
                 for facility in Facility.objects.filter(code__in=codes):
                     role_assign(user=user, role=role, facility=facility, granted_by=admin)
+
+    @staticmethod
+    def _authenticator(user) -> None:
+        """The demo user's authenticator, with the printed fixed secret (once: a user who has one keeps it)."""
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True,
+                                      key=demo_totp_key(user.get_username()))
