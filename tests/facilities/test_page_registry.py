@@ -35,9 +35,10 @@ def test_the_menu_shows_each_apps_links_together_in_the_declared_order(login, wa
     nav = nav[:nav.index("</nav>")]
     assert _labels(nav, r"<a [^>]*>([^<]*)</a>") == [
         "Dashboard", "Inmates",
-        "Phone-list review", "No-contact orders", "Court cases", "Blocked numbers",
+        "Phone-list review", "No-contact orders", "Court cases", "Blocked numbers", "Number library", "List leaves",
         "Calls", "Phone restrictions", "Minute grants", "Minute resets",
         "Emergency requests", "Log an emergency",
+        "Reviews due",
         "Calling policy",
     ]
 
