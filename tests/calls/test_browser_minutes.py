@@ -19,6 +19,7 @@ from django.utils import timezone
 from calls import services
 from calls.models import Call, LedgerEntry, MinuteBalance, PhoneRestriction
 from tests.approvals.factories import PhoneListEntryFactory
+from tests.browser import axe
 from tests.browser.auth import sign_in
 
 from .factories import NUMBER, OTHER_NUMBER
@@ -45,9 +46,11 @@ def in_chromium(live_server, monkeypatch):
                     browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
                     try:
                         context = browser.new_context(base_url=live_server.url, accept_downloads=True)
-                        page = context.new_page()
+                        axe.install(context)  # every page checked by axe-core (tests/browser/axe.py)
+                        page = axe.checked(context.new_page())
                         page.set_default_timeout(15000)
                         scenario(page)
+                        page.finish()
                     finally:
                         browser.close()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread

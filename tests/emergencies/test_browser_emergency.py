@@ -7,6 +7,7 @@ import pytest
 from django.db import connections
 
 from emergencies.models import EmergencyRequest
+from tests.browser import axe
 from tests.browser.auth import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,9 +33,11 @@ def in_chromium(live_server, monkeypatch):
                     browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
                     try:
                         context = browser.new_context(base_url=live_server.url)
-                        page = context.new_page()
+                        axe.install(context)  # every page checked by axe-core (tests/browser/axe.py)
+                        page = axe.checked(context.new_page())
                         page.set_default_timeout(15000)
                         scenario(page)
+                        page.finish()
                     finally:
                         browser.close()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
