@@ -20,7 +20,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 ## make run: install, migrate SQLite, load demo data, serve on 127.0.0.1:8000 with a Celery worker and beat.
-run: install
+run: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=config.settings.local scripts/run-local
