@@ -39,8 +39,9 @@ USERS = [
     ("warden", "Wanda", "Warden", Role.WARDEN, ["fed-dub", "tx-huntsville", "cook-county"]),
     ("auditor", "Avery", "Auditor", Role.AUDITOR, None),
     ("county-staff", "Casey", "Officer", Role.STAFF, ["cook-county"]),
+    ("investigator", "Ivy", "Investigator", Role.INVESTIGATOR, ["tx-huntsville", "cook-county"]),
 ]
-APP_SEEDERS = ["approvals.demo", "calls.demo", "emergencies.demo"]
+APP_SEEDERS = ["approvals.demo", "calls.demo", "emergencies.demo", "calls.investigations_demo"]
 
 
 def demo_totp_key(username: str) -> str:
