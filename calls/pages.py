@@ -26,7 +26,7 @@ def dashboard_cards(*, facility, user) -> list[DashboardCard]:
                       url=f"{url}?outcome=denied&date_from={today}&date_to={today}"),
         DashboardCard(label="calls in progress", count=counts["in_progress"], url=f"{url}?outcome=authorized"),
         DashboardCard(label="phone restrictions in force", count=counts["restricted"],
-                      alert=counts["restricted"] > 0),
+                      url=reverse("calls-restrictions", args=[facility.code]), alert=counts["restricted"] > 0),
     ]
 
 

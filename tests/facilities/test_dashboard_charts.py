@@ -78,6 +78,20 @@ def test_the_five_charts_show_their_figures(busy, warden, login):
     assert _row("Tue Mar 10", 1, 1) in flow and _row("Mon Mar 9", 2, 1) in flow  # _queue added one on Mar 9 too
 
 
+def test_every_tile_is_a_link_with_its_filter(busy, warden, login):
+    html = _dashboard(login, warden, busy)
+    cards = re.search(r'<div class="cards">(.*?)\n</div>', html, re.S).group(1)
+    assert '<div class="card' not in cards
+    tiles = re.findall(r'<a class="card[^"]*" href="([^"]+)">', cards)
+    assert len(tiles) >= 12
+    code = busy.code
+    assert f"/f/{code}/calls/?date_from=2026-03-10&amp;date_to=2026-03-10" in tiles
+    assert f"/f/{code}/calls/?outcome=denied&amp;date_from=2026-03-10&amp;date_to=2026-03-10" in tiles
+    assert f"/f/{code}/restrictions/" in tiles
+    assert f"/f/{code}/phone-lists/queue/?age=overdue" in tiles
+    assert f"/f/{code}/inmates/?status=in_custody" in tiles
+
+
 def test_no_inline_style_or_script(busy, staff, login):
     html = _dashboard(login, staff, busy)
     assert not re.search(r"\sstyle=", html)
