@@ -73,6 +73,8 @@ def policy_update(*, facility: Facility, actor, reason: str = "", **changes: Any
         )
         changed["reset_day"]["first_reset_on_new_day"] = policy.reset_day_from.isoformat()
     policy._change_reason = reason or "policy edited"
+    if getattr(actor, "pk", None) is not None:  # the history names who, in a request or not (a command, a task)
+        policy._history_user = actor
     policy.save()
     audit_record(action="policy_changed", actor=actor, facility=facility, target=policy, reason=reason, data=changed)
     return policy

@@ -38,7 +38,7 @@ EXERCISED = {
         "entries_rescreen", "rescreen_entries_for", "case_create", "party_add", "party_update_numbers",
         "party_remove", "order_create", "order_update", "order_end", "block_create", "block_end",
         "entries_follow_transfer", "called_party_block_keypad", "library_add", "library_remove", "leave_grant",
-        "leave_end",
+        "leave_end", "entry_return_to_review",
     },
 }
 
@@ -66,6 +66,29 @@ def test_entries_are_requested_and_decided_each_in_its_own_transaction(home, inm
         "pending", "live", "suspended", "removed"]
     assert _actions() == ["phone_entry_added", "phone_entry_added", "phone_entry_approved", "phone_entry_suspended",
                           "phone_entry_removed", "phone_entry_denied"]
+
+
+def test_a_suspended_entry_goes_back_to_review_with_who_when_and_why(home, inmate, staff):
+    entry = PhoneListEntryFactory(inmate=inmate, number="+13125550161", status=Status.SUSPENDED)
+    live = PhoneListEntryFactory(inmate=inmate, number="+13125550162")
+    services.entry_return_to_review(entry=entry, actor=staff, note="The hearing cleared the contact")
+    entry.refresh_from_db()
+    assert entry.status == Status.PENDING
+    back = EntryTransition.objects.filter(entry=entry).latest("pk")
+    assert (back.from_status, back.to_status, back.actor, back.reason, back.note) == (
+        "suspended", "pending", staff, "back_to_review", "The hearing cleared the contact")
+    assert back.why == "Sent back to review: The hearing cleared the contact"
+    event = AuditEvent.objects.get(action="phone_entry_back_to_review")
+    assert (event.actor, event.reason) == (staff, "The hearing cleared the contact")
+    # Only a suspended number, and only with a note: refused, nothing written.
+    with pytest.raises(services.EntryError) as refused:
+        services.entry_return_to_review(entry=live, actor=staff, note="why not")
+    assert refused.value.code == "illegal_transition" and refused.value.status == 409
+    with pytest.raises(services.EntryError) as no_note:
+        services.entry_return_to_review(entry=entry, actor=staff, note="  ")
+    assert no_note.value.code == "invalid_input"
+    assert PhoneListEntry.objects.get(pk=live.pk).status == Status.LIVE
+    assert AuditEvent.objects.filter(action="phone_entry_back_to_review").count() == 1
 
 
 def test_a_block_suspends_the_live_entry_and_lifting_it_returns_it_to_the_queue(home, other, inmate, staff):
