@@ -232,7 +232,12 @@ schema.config.generation.update(
     # The token is the test's to choose (see _authorization), not generated.
     with_security_parameters=False,
 )
-schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+# The schema's own examples (drf-spectacular ``OpenApiExample``) cannot be combined with ``given()``: they run
+# in their own test below (``test_the_schema_s_examples``).
+schema.config.phases.update(phases=["coverage", "fuzzing"])
+examples = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
+examples.config.generation.update(with_security_parameters=False)
+examples.config.phases.update(phases=["examples"])
 
 
 @pytest.fixture
@@ -266,6 +271,18 @@ def test_api_fuzz(case, data, world, statuses):
     case.validate_response(response, checks=CHECKS, additional_checks=[error_body_check], headers=headers)
 
 
+@examples.parametrize()
+@settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+def test_the_schema_s_examples(case, world):
+    """Every example the schema shows is a request the API answers as the schema says (no 5xx)."""
+    headers = {"Authorization": f"Token {world['token']}"}
+    with transaction.atomic():
+        response = case.call(headers=headers)
+        transaction.set_rollback(True)
+    assert response.status_code < 500, f"{case.method} {case.formatted_path} {case.body!r}: {response.status_code}"
+    case.validate_response(response, checks=CHECKS[:-1], additional_checks=[error_body_check], headers=headers)
+
+
 # ---------------------------------------------------------------------------------------- odd values, one by one
 # Random draws reach each odd value only now and then; this sweep sends every one of them in every string field
 # and path parameter of every operation, the rest of the request valid (a request that succeeds as it stands).
@@ -277,6 +294,7 @@ def _valid_requests(world) -> dict[str, tuple[dict, dict | None]]:
         "GET /api/v1/calls/ping": ({}, None),
         "GET /api/v1/facilities/{code}/inmates/{register_number}/phone-list": (
             {"code": "home", "register_number": "12345-002"}, None),
+        "POST /api/v1/called-party-blocks": ({}, {"facility": "home", "number": "312-555-0189"}),
         "POST /api/v1/calls/authorize": (
             {}, {"facility": "home", "register_number": "12345-002", "dialed_number": NUMBER}),
         "POST /api/v1/calls/{call_id}/complete": ({"call_id": world["call_ids"][1]}, {"duration_seconds": 60}),
