@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from core.metrics import RESET_RUNS, RESET_SECONDS
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility
 from facilities.periods import period_for_facility, reset_moment
@@ -59,6 +60,11 @@ def stale_after() -> dt.timedelta:
 # visibility timeout if a worker took it and died), so it is queued again only after this long, in case the
 # message was never sent.
 REQUEUE_QUEUED_AFTER = dt.timedelta(minutes=14)
+
+# A reset still unfinished this long after its reset moment is stuck (the health check, /health/, says so): a run
+# queued behind others is queued again after REQUEUE_QUEUED_AFTER, a killed one within minutes of a worker being
+# back (above), and a run takes about 71 s per million inmates (bench/reset.py); an hour is far beyond all that.
+FINISH_BOUND = dt.timedelta(hours=1)
 
 
 def _presumed_dead(record: MonthlyReset, now: dt.datetime) -> bool:
@@ -252,6 +258,7 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
     with transaction.atomic():
         reset = MonthlyReset.objects.select_for_update(of=("self",)).select_related("facility__policy").get(pk=reset_id)
         if reset.status == MonthlyReset.Status.DONE:
+            RESET_RUNS.labels(facility=reset.facility.code, outcome="already_done").inc()
             return reset
         policy = reset.facility.policy
         if reset.runs == 0:  # the allowance is fixed when the period's reset first starts
@@ -280,6 +287,7 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
     with transaction.atomic():
         reset = MonthlyReset.objects.select_for_update(of=("self",)).select_related("facility").get(pk=reset_id)
         if reset.status == MonthlyReset.Status.DONE:
+            RESET_RUNS.labels(facility=reset.facility.code, outcome="already_done").inc()
             return reset
         reset.status = MonthlyReset.Status.DONE
         reset.finished_at = timezone.now()
@@ -291,4 +299,6 @@ def facility_reset_run(*, reset_id: int) -> MonthlyReset:
                   "minutes_voided": reset.minutes_voided, "minutes_granted": reset.minutes_granted,
                   "runs": reset.runs, "duration_ms": reset.duration_ms},
         )
+    RESET_RUNS.labels(facility=reset.facility.code, outcome="done").inc()
+    RESET_SECONDS.labels(facility=reset.facility.code).observe(reset.duration_ms / 1000)
     return reset

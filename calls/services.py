@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from approvals.screening.catalogue import CALL_BLOCKING  # which findings block 
 from approvals.selectors import call_screening
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import DomainError, IllegalTransition
+from core.metrics import call_decision_counted
 from core.tasks import enqueue_on_commit
 from emergencies.selectors import EmergencyGrant, emergency_grant_for
 from emergencies.services import emergency_call_completed, emergency_grant_use
@@ -259,6 +261,7 @@ def call_authorize(
     (approvals: two, the library number's terms folded into the second), the emergency grant look-up (not for
     a legal or library number), the call insert, the balance update, the audit event.
     """
+    started = time.monotonic()
     now = at or timezone.now()
     balance = _balance_for_decision(facility, register_number, now, number)
     facts, grant = _call_facts(balance, number=number, now=now)
@@ -269,6 +272,9 @@ def call_authorize(
         enqueue_on_commit("investigations.watch_alerts", call_id=call.pk, facility_id=facility.pk,
                           inmate_id=balance.inmate_id, number=number, allowed=decision.allowed,
                           occurred_at=now.isoformat())
+    # Prometheus figures (core/metrics.py): in memory, no SQL statement.
+    call_decision_counted(allowed=decision.allowed, kind=decision.kind, reasons=decision.reasons,
+                          seconds=time.monotonic() - started)
     return call
 
 

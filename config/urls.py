@@ -3,6 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.docs import RedocView
+from operations.health import HealthView
+from operations.metrics import metrics_view
 
 api_v1 = [
     path("", include("facilities.api_urls")),
@@ -12,6 +14,9 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Load balancers and Prometheus (docs/operations.md): no sign-in; /metrics only to PORTAL_METRICS_NETWORKS.
+    path("health/", HealthView.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The vendor's engineers read the schema here: Swagger UI and Redoc served by the app (drf-spectacular-sidecar);

@@ -35,6 +35,7 @@ TRANSACTIONAL_TESTS = (
     "tests.emergencies.test_services_transactional",
     "tests.facilities.test_services_transactional",
     "tests.investigations.test_services_transactional",
+    "tests.operations.test_services_transactional",
 )
 
 # Public functions that write nothing by themselves, or write only inside their caller's transaction.

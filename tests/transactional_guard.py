@@ -25,6 +25,7 @@ SERVICE_MODULES = (
     "emergencies.services",
     "facilities.services",
     "investigations.services",
+    "operations.services",
 )
 
 # The audit trail's writer runs inside its caller's transaction (a service's, or a signal's such as a login):

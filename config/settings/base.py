@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "calls",
     "emergencies",
     "investigations",
+    "django_prometheus",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "operations.requestlog.RequestLogMiddleware",  # first: one log line per request, its whole duration
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.headers.PrivateAnswersMiddleware",  # after whitenoise: static files keep their cache lifetimes
@@ -62,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -251,6 +256,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     **_facilities_beat, **_calls_beat_every(reset_dispatch_seconds=CALLS_RESET_DISPATCH_SECONDS),
     **_emergencies_beat,
 }
+
+# Operations (docs/operations.md): /metrics answers only addresses in these networks (CIDR; the client's address as
+# the log-in defences see it, facilities.login_security.client_ip), anyone else gets 404. prometheus-client reads
+# PROMETHEUS_MULTIPROC_DIR itself: set, every process of a machine writes its figures there and /metrics sums them.
+PORTAL_METRICS_NETWORKS = env.list("PORTAL_METRICS_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
 
 LOGGING = {
     "version": 1,

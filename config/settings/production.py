@@ -44,3 +44,27 @@ if not PORTAL_BASE_URL.startswith("https://") or len(PORTAL_BASE_URL) <= len("ht
     raise ImproperlyConfigured(
         f"PORTAL_BASE_URL must be the portal's https address, e.g. https://portal.example.org (got {PORTAL_BASE_URL!r})."
     )
+
+# /health/ (load balancers) and /metrics (Prometheus) are asked over plain HTTP inside the network: no https redirect.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+
+# One JSON line per log record (python-json-logger): requests and tasks (operations/requestlog.py,
+# operations/receivers.py) carry their fields; a telephone number in any message is replaced before it is written.
+# The worker logs through the same configuration (Celery does not replace it), without Celery's own line per task
+# (it would print the task's return value): operations/receivers.py writes one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {"no_numbers": {"()": "operations.requestlog.NoTelephoneNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["no_numbers"]}},
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}
