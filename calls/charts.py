@@ -55,7 +55,7 @@ def denials_chart(*, facility) -> DashboardChart:
     listed, _start, _end = recent_local_days(facility, days=selectors.CHART_DAYS)
     title = f"Why calls were denied, last {selectors.CHART_DAYS} days"
     desc = (f"Reasons given for denied calls, most frequent first; a call denied for two reasons counts under both. "
-            f"Most frequent: {reasons[0].label} ({reasons[0].count:,})." if reasons
+            f"Most frequent ({reasons[0].count:,}): {reasons[0].label}" if reasons
             else "No call was denied in these days.")
     svg = hbar_chart(chart_id="chart-denials", title=title, desc=desc, categories=[r.label for r in reasons],
                      values=[r.count for r in reasons], x_label="denied calls", css="chart-bad")

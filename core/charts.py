@@ -143,10 +143,12 @@ def bar_chart(*, chart_id: str, title: str, desc: str, categories: Sequence[str]
                 base -= height
     if marker is not None:
         x = LEFT + band * marker.position
-        out.append(f'<line class="chart-marker" x1="{_n(x)}" y1="{TOP - 6}" x2="{_n(x)}" y2="{_n(bottom)}"/>')
+        # The line rises above the plot and its label sits there, clear of the bars (and of the legend, which is
+        # higher still).
+        out.append(f'<line class="chart-marker" x1="{_n(x)}" y1="{TOP - 14}" x2="{_n(x)}" y2="{_n(bottom)}"/>')
         anchor = "end" if marker.position > n / 2 else "start"
         shift = -4 if anchor == "end" else 4
-        out.append(f'<text class="chart-marker-label" x="{_n(x + shift)}" y="{TOP + 4}" text-anchor="{anchor}">'
+        out.append(f'<text class="chart-marker-label" x="{_n(x + shift)}" y="{TOP - 4}" text-anchor="{anchor}">'
                    f'{escape(marker.label)}</text>')
     out += _x_axis(categories, band=band, bottom=bottom, label=x_label, every=label_every)
     out.append("</svg>")
