@@ -182,3 +182,11 @@ def test_a_403_for_a_page_names_the_role_it_needs(login, auditor, inmate):
     text = response.content.decode()
     assert "Changing phone lists needs the staff or warden role at Home Correctional Center." in text
     assert "Your role there: auditor." in text
+
+
+def test_a_refusal_above_a_form_is_shown_once_on_the_other_form_pages(login, staff, inmate):
+    """The pages that draw a form with ``as_p`` show its errors once (``as_p`` draws the non-field errors itself)."""
+    entry = PhoneListEntryFactory(inmate=inmate, status=PhoneListEntry.Status.PENDING, went_live_at=None)
+    response = login(staff).post(reverse("approvals-entry-suspend", args=["home", entry.pk]), {"note": "Abuse."})
+    assert response.status_code == 400
+    assert response.content.decode().count("Only a live number can be suspended") == 1
