@@ -72,13 +72,24 @@ def _staff_pages(r, inmate) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("role", ["auditor", "auditor_all"])
+def _facility_pages() -> list[str]:
+    """Every facility page of the URL configuration that needs only the facility's code (new pages included)."""
+    from .test_permission_matrix import FACILITY_PAGES
+
+    return [reverse(name, kwargs={"code": "home"}) for name in FACILITY_PAGES]
+
+
+@pytest.mark.parametrize("role", ["auditor", "auditor_all", "investigator"])
 def test_auditors_see_no_action_form_on_any_staff_page(request, login, records, inmate, role):
     client = login(request.getfixturevalue(role))
     for url in _staff_pages(records, inmate):
         response = client.get(url)
         assert response.status_code == 200, url
         assert _post_forms(response.content.decode()) == [LOGOUT], url
+    for url in _facility_pages():
+        response = client.get(url)
+        if response.status_code == 200:
+            assert _post_forms(response.content.decode()) == [LOGOUT], url
 
 
 def test_the_auditor_check_can_fail(login, records, inmate, staff):
