@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from facilities.models import Role
 from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
-from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
+from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, facility_ids_for_user, roles_at
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
 from . import selectors, services
@@ -38,10 +38,15 @@ def nav_links(*, facility, user) -> list[NavLink]:
 
 def inmate_section(*, request, inmate) -> InmateSection | None:
     held = roles_at(request.user, inmate.facility_id)
+    requests = selectors.emergency_requests_for_inmate(inmate=inmate)
+    readable = facility_ids_for_user(request.user)  # None: every facility
+    for r in requests:  # a request made at the inmate's earlier facility opens there, for those who read it
+        r.page_url = (reverse("emergency-detail", kwargs={"code": r.facility.code, "pk": r.pk})
+                      if readable is None or r.facility_id in readable else "")
     return InmateSection(
         template="emergencies/_inmate_section.html",
         context={
-            "emergency_requests": selectors.emergency_requests_for_inmate(inmate=inmate),
+            "emergency_requests": requests,
             "can_log_emergency": bool(held & STAFF_ROLES) and inmate.in_custody,
             "is_emergency_warden": bool(held & WARDEN_ROLES),
         },

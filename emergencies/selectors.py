@@ -126,6 +126,6 @@ def emergency_requests_by_number(
 def emergency_requests_for_inmate(*, inmate: Inmate, limit: int = 20) -> list[EmergencyRequest]:
     return list(
         EmergencyRequest.objects.filter(inmate=inmate)
-        .select_related("decided_by")
+        .select_related("decided_by", "facility")
         .order_by("-received_at", "-id")[:limit]
     )

@@ -201,3 +201,17 @@ def test_a_refusal_above_a_form_is_shown_once_on_the_other_form_pages(login, sta
     response = login(staff).post(reverse("approvals-entry-suspend", args=["home", entry.pk]), {"note": "Abuse."})
     assert response.status_code == 400
     assert response.content.decode().count("Only a live number can be suspended") == 1
+
+
+def test_the_inmate_page_links_a_request_made_elsewhere_only_for_those_who_read_it(login, staff, auditor_all, inmate,
+                                                                                  other):
+    """A request made at the inmate's earlier facility opens at that facility, for a reader of it; others see it
+    without a link (it would answer 404)."""
+    here = EmergencyRequestFactory(inmate=inmate)
+    elsewhere = EmergencyRequestFactory(inmate=inmate, facility=other)
+    url = reverse("inmate-detail", args=["home", inmate.pk])
+    html = login(staff).get(url).content.decode()
+    assert reverse("emergency-detail", args=["home", here.pk]) in html
+    assert f"#{elsewhere.pk}" in html and f"/emergencies/{elsewhere.pk}/" not in html
+    html = login(auditor_all).get(url).content.decode()
+    assert reverse("emergency-detail", args=["other", elsewhere.pk]) in html
