@@ -56,7 +56,7 @@ class EntryFindingAdmin(AppendOnlyAdmin):
     list_filter = ["kind", "severity"]
     search_fields = ["reference", "entry__number"]
     date_hierarchy = "found_at"
-    list_select_related = ["entry"]
+    list_select_related = ["entry__inmate"]  # an entry's title names its inmate
 
 
 @admin.register(EntryTransition)
@@ -66,7 +66,7 @@ class EntryTransitionAdmin(AppendOnlyAdmin):
     list_filter = ["to_status", "reason"]
     search_fields = ["entry__number", "actor_label"]
     date_hierarchy = "at"
-    list_select_related = ["entry"]
+    list_select_related = ["entry__inmate"]
 
 
 class PartyNumberInline(admin.TabularInline):

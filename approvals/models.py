@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.numbers import display_number
 from core.transitions import TransitionMixin
 from facilities.times import local_day
 
@@ -412,7 +413,7 @@ class ListLeave(models.Model):
                                 name="list_leave_inmate_open")]
 
     def __str__(self) -> str:
-        return f"List leave for {self.inmate_id} until {self.ends_on}"
+        return f"List leave for {self.inmate} until {self.ends_on}"
 
 
 # --------------------------------------------------------------------------- phone lists
@@ -538,7 +539,7 @@ class PhoneListEntry(TransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} ({self.contact_name}) on {self.inmate_id}'s list"
+        return f"{display_number(self.number)} ({self.contact_name}) on the list of {self.inmate}"
 
     @property
     def legal_verified(self) -> bool:

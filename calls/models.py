@@ -58,7 +58,7 @@ class MinuteBalance(models.Model):
     # monthly reset's updates from being HOT (heap-only) updates. See migration 0003 (fillfactor).
 
     def __str__(self) -> str:
-        return f"{self.minutes} minutes for inmate #{self.inmate_id}"
+        return f"{self.minutes} minutes for {self.inmate}"
 
 
 class LedgerEntry(models.Model):
@@ -125,7 +125,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.minutes:+d} for inmate #{self.inmate_id}"
+        return f"{self.get_kind_display()} {self.minutes:+d} for {self.inmate}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -176,7 +176,7 @@ class PhoneRestriction(models.Model):
         indexes = [models.Index(fields=["inmate"], condition=Q(lifted_at__isnull=True), name="restriction_open")]
 
     def __str__(self) -> str:
-        return f"Phone restriction of inmate #{self.inmate_id} from {self.starts_at:%Y-%m-%d}"
+        return f"Phone restriction of {self.inmate} from {self.starts_at:%Y-%m-%d}"
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -325,4 +325,4 @@ class MonthlyReset(models.Model):
         constraints = [models.UniqueConstraint(fields=["facility", "period"], name="reset_once_per_facility_period")]
 
     def __str__(self) -> str:
-        return f"Reset of {self.facility_id} for {self.period:%Y-%m-%d}"
+        return f"Reset of {self.facility.code} for {self.period:%Y-%m-%d}"

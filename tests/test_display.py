@@ -114,3 +114,21 @@ def test_no_template_counts_time_with_timesince_ago():
     offenders = [str(p) for p in Path(settings.BASE_DIR, "templates").rglob("*.html")
                  if re.search(r"timesince\s*}}\s*ago", p.read_text())]
     assert offenders == []
+
+
+def test_admin_titles_name_the_inmate_not_an_id(home, inmate, warden):
+    from calls import services as calls
+    from calls.models import LedgerEntry, MinuteBalance, MonthlyReset, PhoneRestriction
+
+    from .calls.factories import PhoneRestrictionFactory
+
+    calls.minutes_grant_on_booking(inmate=inmate)
+    entry = PhoneListEntryFactory(inmate=inmate, number="+13125550193", contact_name="Sam Sister")
+    PhoneRestrictionFactory(inmate=inmate, imposed_by=warden)
+    titles = [str(entry), str(MinuteBalance.objects.get(inmate=inmate)), str(LedgerEntry.objects.filter(inmate=inmate).first()),
+              str(PhoneRestriction.objects.get(inmate=inmate))]
+    for title in titles:
+        assert "Lovelace, Ada (12345-001)" in title and f"#{inmate.pk}" not in title, title
+    assert str(entry) == "(312) 555-0193 (Sam Sister) on the list of Lovelace, Ada (12345-001)"
+    reset = MonthlyReset(facility=home, period=dt.date(2026, 3, 1), reset_at=timezone.now())
+    assert str(reset) == "Reset of home for 2026-03-01"
