@@ -4,6 +4,7 @@ wide, the warning before the idle logout; and axe-core's check itself (it must f
 Every page here is also checked by axe-core (the ``page`` fixture, tests/browser/axe.py)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -135,6 +136,25 @@ def test_the_idle_warning_comes_before_the_logout_and_staying_signed_in_restarts
     assert Session.objects.count() == 0 or all(
         str(s.get_decoded().get("_auth_user_id")) != str(staff.pk) for s in Session.objects.all()
     )
+
+
+def test_the_idle_warning_in_the_admin(page, auditor, home):
+    page.clock.install()
+    sign_in(page, "auditor")
+    page.goto("/admin/")
+    dialog = page.locator("dialog#idle-warning")
+    page.clock.run_for((settings.SESSION_COOKIE_AGE - IDLE_WARNING_SECONDS + 5) * 1000)
+    assert dialog.is_visible()
+    axe.recheck(page)
+    with page.expect_response(lambda r: r.url.endswith("/session/keepalive/")) as answer:
+        page.keyboard.press("Escape")  # Escape keeps the session too
+    assert answer.value.status == 204
+    dialog.wait_for(state="hidden")
+    page.clock.run_for((settings.SESSION_COOKIE_AGE - IDLE_WARNING_SECONDS + 5) * 1000)
+    with page.expect_navigation():
+        page.click("dialog#idle-warning button:text-is('Log out now')")
+    page.goto("/admin/")
+    assert re.search(r"/login/\?next=/admin/$", page.url), page.url  # signed out
 
 
 def test_without_javascript_the_pages_work_and_no_warning_shows(browser, live_server, staff, busy):

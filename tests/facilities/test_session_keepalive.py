@@ -59,4 +59,10 @@ def test_every_page_carries_the_warning_with_the_idle_limit_and_the_skip_link(lo
 
 def test_the_log_in_page_has_no_warning(client, db):
     html = client.get(reverse("login")).content.decode()
-    assert "Skip to main content" in html and "idle-warning" not in html
+    assert "Skip to main content" in html and 'id="idle-warning"' not in html and "idle-warning.js" not in html
+
+
+def test_the_admin_carries_the_warning_too(login, auditor):
+    html = login(auditor).get(reverse("admin:index")).content.decode()
+    assert f'data-keepalive-url="{URL}"' in html and "js/idle-warning.js" in html and "css/idle-warning.css" in html
+    assert 'id="logout-form"' in html  # what "Log out now" submits
