@@ -215,3 +215,10 @@ def test_the_inmate_page_links_a_request_made_elsewhere_only_for_those_who_read_
     assert f"#{elsewhere.pk}" in html and f"/emergencies/{elsewhere.pk}/" not in html
     html = login(auditor_all).get(url).content.decode()
     assert reverse("emergency-detail", args=["other", elsewhere.pk]) in html
+
+
+def test_the_restrictions_page_offers_lifting_to_wardens_only(login, warden, staff, auditor, records):
+    lift = reverse("calls-restriction-lift", args=["home", records["restriction"].pk])
+    assert lift in login(warden).get(reverse("calls-restrictions", args=["home"])).content.decode()
+    for user in (staff, auditor):
+        assert lift not in login(user).get(reverse("calls-restrictions", args=["home"])).content.decode()
