@@ -1,7 +1,7 @@
-"""Staff pages: home, facility dashboard, policy, inmate list and inmate page."""
+"""Staff pages: facility dashboard, policy, inmate list and inmate page (the home page, the worklist, is in
+worklist_views.py)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,17 +20,9 @@ from .pages import (
     inmate_list_columns_for,
     inmate_sections_for,
 )
-from .scoping import WARDEN_ROLES, facilities_for_user, get_object_for_user, roles_at
+from .scoping import WARDEN_ROLES, get_object_for_user, roles_at
 
 PAGE_SIZE = 50
-
-
-@login_required
-def home(request):
-    facilities = list(facilities_for_user(request.user).filter(active=True))
-    if len(facilities) == 1:
-        return redirect("facility-dashboard", code=facilities[0].code)
-    return render(request, "facilities/home.html", {"facilities": facilities})
 
 
 @facility_view()
