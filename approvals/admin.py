@@ -8,6 +8,8 @@ from .models import (
     CourtCase,
     EntryFinding,
     EntryTransition,
+    LibraryNumber,
+    ListLeave,
     NoContactOrder,
     PartyNumber,
     PhoneListEntry,
@@ -136,9 +138,29 @@ class ProtectedNumberAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(BlockedNumber)
 class BlockedNumberAdmin(ScopedReadOnlyAdmin):
-    list_display = ["number", "facility", "system_wide", "reason", "note", "starts_at", "ends_at", "ended_at",
-                    "created_by"]
-    list_filter = ["reason", "system_wide", "facility"]
+    list_display = ["number", "facility", "system_wide", "inmate", "reason", "source", "note", "starts_at", "ends_at",
+                    "ended_at", "created_by"]
+    list_filter = ["reason", "source", "system_wide", "facility"]
     search_fields = ["number", "note"]
     date_hierarchy = "created_at"
-    list_select_related = ["facility", "created_by"]
+    list_select_related = ["facility", "created_by", "inmate"]
+
+
+@admin.register(LibraryNumber)
+class LibraryNumberAdmin(ScopedReadOnlyAdmin):
+    list_display = ["number", "name", "category", "facility", "system_wide", "monitored", "charged",
+                    "calling_hours_apply", "gap_applies", "added_at", "removed_at"]
+    list_filter = ["category", "system_wide", "monitored", "charged", "facility"]
+    search_fields = ["number", "name"]
+    date_hierarchy = "added_at"
+    list_select_related = ["facility"]
+
+
+@admin.register(ListLeave)
+class ListLeaveAdmin(ScopedReadOnlyAdmin):
+    list_display = ["inmate", "facility", "list_size", "waive_interval", "ends_on", "waiver_used_at", "granted_by",
+                    "granted_at", "ended_at"]
+    list_filter = ["waive_interval", "facility"]
+    search_fields = ["inmate__register_number", "reason"]
+    date_hierarchy = "granted_at"
+    list_select_related = ["inmate", "facility", "granted_by"]
