@@ -31,8 +31,8 @@ def sign_in(page, username: str, password: str = PASSWORD, *, next_path: str | N
     page.goto("/login/" + (f"?next={next_path}" if next_path else ""))
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     if device is not None:
         page.wait_for_url(CODE_STEP)
         enter_code(page, code_for(device))
@@ -41,5 +41,5 @@ def sign_in(page, username: str, password: str = PASSWORD, *, next_path: str | N
 def enter_code(page, code: str) -> None:
     """Type a code at the code step (or the enrolment's confirmation) and send it."""
     page.fill("#id_code", code)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
