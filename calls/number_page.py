@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from core.errors import DomainError
-from core.numbers import display_number, normalize_number
+from core.numbers import normalize_number
 from facilities.scoping import scope_for_user
 from investigations.selectors import number_listers
 from investigations.views import investigator_view
@@ -33,6 +33,6 @@ def number_page(request, number: str):
         .order_by("-calls", "inmate__last_name")
     )
     return render(request, "calls/number_page.html", {
-        "number": number, "shown_number": display_number(number), "entries": entries,
+        "number": number, "entries": entries,
         "listed_elsewhere": listed_elsewhere, "dialled": list(dialled[:500]),
     })

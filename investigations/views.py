@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from audit.services import audit_record
 from core.csv import csv_lines
 from core.errors import DomainError
-from core.numbers import display_number
 from core.views import form_status, page_of
 from facilities.models import Inmate
 from facilities.scoping import INVESTIGATOR_ROLES, facility_ids_for_user, scope_for_user
@@ -72,8 +71,6 @@ def watch_list(request):
             messages.success(request, f"Now watching {entry.target_label} at {entry.facility.code}.")
             return redirect("investigations-watches")
     alerts = page_of(request, selectors.alerts_for(user=request.user), per_page=PAGE_SIZE)
-    for alert in alerts:
-        alert.shown_number = display_number(alert.number)
     return render(request, "investigations/watch_list.html", {
         "form": form, "watches": selectors.watches_for(user=request.user), "page": alerts, "querystring": "",
         "unread": sum(1 for a in alerts if a.seen_at is None),
@@ -103,8 +100,6 @@ def watch_detail(request, pk: int):
         else:
             return redirect("investigations-watch", pk=entry.pk)
     alerts = list(entry.alerts.select_related("inmate", "facility")[:100])
-    for alert in alerts:
-        alert.shown_number = display_number(alert.number)
     reviews = Review.objects.filter(kind=Review.Kind.WATCH, object_id=entry.pk).select_related("reviewed_by")
     status = 400 if request.method == "POST" else 200
     return render(request, "investigations/watch_detail.html", {
@@ -120,8 +115,6 @@ def link_report(request):
         return _links_csv(request.user, numbers)
     page = page_of(request, numbers, per_page=PAGE_SIZE)
     rows = selectors.link_rows(user=request.user, numbers=list(page))
-    for row in rows:
-        row.shown_number = display_number(row.number)
     return render(request, "investigations/link_report.html", {"page": page, "rows": rows, "querystring": ""})
 
 
