@@ -213,6 +213,7 @@ def test_the_inmate_page_links_a_request_made_elsewhere_only_for_those_who_read_
     html = login(staff).get(url).content.decode()
     assert reverse("emergency-detail", args=["home", here.pk]) in html
     assert f"#{elsewhere.pk}" in html and f"/emergencies/{elsewhere.pk}/" not in html
+    assert "at an earlier facility" in html and other.name not in html  # not theirs: not even its name
     html = login(auditor_all).get(url).content.decode()
     assert reverse("emergency-detail", args=["other", elsewhere.pk]) in html
 
