@@ -193,3 +193,14 @@ def test_a_warden_ends_a_leave_from_its_page(login, warden, inmate):
     url = reverse("approvals-leave", args=["home", leave.pk])
     assert client.post(url, {"reason": "No longer needed"}).status_code == 302
     assert facts(client.get(url))["In force now"] == "No: ended early"
+
+
+def test_another_facility_s_leave_is_not_found(login, staff, other_inmate, other):
+    from facilities.models import Role
+
+    from ..factories import user_with_role
+
+    other_warden = user_with_role(Role.WARDEN, other, username="w-away")
+    leave = _grant(other_inmate, other_warden, list_size=40)
+    assert login(staff).get(reverse("approvals-leave", args=["home", leave.pk])).status_code == 404
+    assert login(staff).get(reverse("approvals-leave", args=["other", leave.pk])).status_code == 404
