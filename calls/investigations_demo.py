@@ -19,7 +19,6 @@ from facilities.times import local_day
 from investigations import services as investigations
 from investigations.models import WatchEntry
 from investigations.reviews import review_default_days
-from investigations.tasks import watch_alerts
 
 from . import services
 
@@ -41,15 +40,16 @@ def seed(*, stdout) -> None:
                       source=PhoneListEntry.Source.STAFF, actor=warden)
     today = local_day(facility)
     investigations.watch_add(
-        actor=investigator, facility=facility, kind=WatchEntry.Kind.NUMBER, number=SHARED, ends_on=today + dt.timedelta(days=120),
+        actor=investigator, facility=facility, kind=WatchEntry.Kind.NUMBER, number=SHARED,
+        ends_on=today + dt.timedelta(days=120),
         reason="Number on two inmates' lists; suspected relay of messages between co-defendants.",
     )
     call = services.call_authorize(facility=facility, register_number=first.register_number, number=SHARED,
                                    client="seed_demo")
-    # The decision queued the alert for after its commit; record it now too (the task is safe to run twice), so
-    # the dashboard shows it even before the worker runs.
-    watch_alerts(call_id=call.pk, facility_id=facility.pk, inmate_id=first.pk, number=SHARED,
-                 allowed=call.status != call.Status.DENIED, occurred_at=call.requested_at.isoformat())
+    # The decision queued the alert (and its e-mail) for after its commit; record the alert now too (once per entry
+    # and call, whoever comes first), so the dashboard shows it even before the worker runs.
+    investigations.watch_alerts_record(call_id=call.pk, facility_id=facility.pk, inmate_id=first.pk, number=SHARED,
+                                       allowed=call.status != call.Status.DENIED, occurred_at=call.requested_at)
     now = timezone.now()
     days = review_default_days("restriction")
     services.restriction_impose(inmate=second, starts_at=now - dt.timedelta(days=days - 5), ends_at=None,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.tasks import enqueue_on_commit
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "audit", "facilities", "api", "approvals", "calls", "emergencies")
+APPS = ("core", "audit", "facilities", "api", "approvals", "calls", "emergencies", "investigations")
 
 
 @pytest.mark.django_db
