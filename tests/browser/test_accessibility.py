@@ -67,6 +67,36 @@ def test_reflow_at_320_pixels_keeps_the_navigation_and_log_out_without_sideways_
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
 
 
+SWEEP_SKIP = ("/logout/", "/login/", "/admin/", "/api/", "/static/", "/session/", "/two-factor/")
+
+
+def test_axe_finds_nothing_on_any_page_a_warden_reaches_by_links(page, warden, busy):
+    """Beyond the journeys: every page linked from the worklist and the facility's pages (up to 80 addresses, one
+    query of each), each checked by axe-core as it loads (the ``page`` fixture)."""
+    sign_in(page, "warden")
+    origin = page.evaluate("location.origin")
+    seen, queue = set(), ["/", "/f/home/"]  # seen: addresses without their query (one filter of each list)
+    while queue and len(seen) < 80:
+        path = queue.pop(0)
+        if path.split("?")[0] in seen:
+            continue
+        seen.add(path.split("?")[0])
+        response = page.goto(path)
+        if response is None or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        assert response.status in (200, 403), f"{path} answered {response.status}"
+        links = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)")
+        for href in links:
+            if not href.startswith(origin):
+                continue
+            target = href[len(origin):].split("#")[0]
+            if target.startswith(SWEEP_SKIP) or "export" in target or "format=csv" in target or "page=" in target:
+                continue
+            if target.split("?")[0] not in seen and target not in queue:
+                queue.append(target)
+    assert len(page.checked) >= 25, page.checked  # the sweep really went through the site
+
+
 def test_the_skip_link_comes_first_and_moves_the_focus_to_the_main_content(page, staff, busy):
     sign_in(page, "staff")
     page.goto(f"/f/home/inmates/{busy.pk}/")
