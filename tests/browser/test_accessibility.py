@@ -5,6 +5,7 @@ Every page here is also checked by axe-core (the ``page`` fixture, tests/browser
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,6 +23,8 @@ from . import axe
 from .auth import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"  # not committed (see test_role_journeys)
 
 
 @pytest.fixture
@@ -65,6 +68,10 @@ def test_reflow_at_320_pixels_keeps_the_navigation_and_log_out_without_sideways_
                 assert _visible_in_viewport(page, f"nav.facility-nav a:text-is('{link}')"), f"{link} lost on {path}"
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320px wide"
+        if path in ("/", f"/f/home/inmates/{busy.pk}/"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = "worklist" if path == "/" else "inmate"
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-320px.png"), full_page=True)
 
 
 SWEEP_SKIP = ("/logout/", "/login/", "/admin/", "/api/", "/static/", "/session/", "/two-factor/")
