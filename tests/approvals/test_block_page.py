@@ -34,7 +34,7 @@ def test_block_page_shows_number_scope_reason_note_who_and_when(login, staff, ho
     response = login(staff).get(reverse("approvals-block", args=["home", block.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<h1>Block of (312) 555-0147</h1>" in page
+    assert '<h1>Block of <abbr class="number" title="+13125550147">(312) 555-0147</abbr></h1>' in page
     assert "<title>Block of (312) 555-0147" in page
     assert "Home Correctional Center" in page  # where it applies
     assert "Investigation" in page and "Detective Ruiz, case 44-B" in page

@@ -137,7 +137,7 @@ def test_paper_form_offers_the_list_and_replaces(login, staff, inmate, interval)
     old.refresh_from_db()
     assert new.replaces == old and old.status == S.REMOVED and "change_too_soon" not in _kinds(new)
     page = client.get(reverse("inmate-detail", args=["home", inmate.pk])).content.decode()
-    assert "replaces (312) 555-0111" in page
+    assert 'replaces <abbr class="number" title="+13125550111">(312) 555-0111</abbr>' in page
     detail = client.get(reverse("approvals-entry", args=["home", old.pk])).content.decode()
     assert "Replaced by" in detail and "(312) 555-0222" in detail
 
