@@ -111,7 +111,6 @@ def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
     return found
 
 
-
 def inmate_list_columns(*, facility, user) -> list[ListColumn]:
     """"3 of 30": the numbers on each inmate's list against the policy's list size (one query for the policy)."""
     policy = CallingPolicy.objects.get(facility=facility)

@@ -209,7 +209,6 @@ def list_counted_q(*, legal_apart: bool) -> Q:
     return counted & Q(legal=False) if legal_apart else counted
 
 
-
 def with_list_size_used(queryset: QuerySet, *, policy) -> QuerySet:
     """Inmates annotated with ``phone_list_used``: the numbers on each one's list that count against its size
     (``list_counted_q``, the one rule, under ``policy``), as one subquery of the list's own query."""

@@ -39,7 +39,6 @@ def nav_links(*, facility, user) -> list[NavLink]:
     return links
 
 
-
 def inmate_list_columns(*, facility, user) -> list[ListColumn]:
     """Minutes left this period and the restriction mark: a join and an EXISTS in the list's query."""
     return [

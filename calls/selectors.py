@@ -36,7 +36,6 @@ def restrictions_for(*, inmate: Inmate) -> QuerySet[PhoneRestriction]:
     return PhoneRestriction.objects.filter(inmate=inmate).select_related("imposed_by", "lifted_by")
 
 
-
 # --------------------------------------------------------------------------- the inmate list's columns
 
 

@@ -68,7 +68,6 @@ def call_list(request, facility):
     ))
 
 
-
 @facility_view(READ_ROLES)
 def restriction_list(request, facility):
     """The facility's phone restrictions, in force now unless the filter asks for others."""
