@@ -9,7 +9,7 @@ from facilities.pages import AppPages, DashboardCard, InmateSection, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, facility_ids_for_user, roles_at
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
-from . import selectors, services
+from . import permissions, selectors
 from . import worklist as queues
 
 
@@ -78,10 +78,10 @@ def _intake_link(facility) -> tuple[str, str]:
 WORKLIST = (
     ("escalated", "Escalated emergency requests",
      "Requests still undecided past the facility's escalation time. Most urgent category first, then oldest.",
-     services.DECIDER_ROLES, queues.escalated_requests, _list_link, True),
+     permissions.DECIDER_ROLES, queues.escalated_requests, _list_link, True),
     ("emergencies", "Emergency requests to decide",
      "Requests a family made that wait for a warden: approve a call, pass on a message or deny. Most urgent "
-     "category first, then oldest.", services.DECIDER_ROLES, queues.requests_to_decide, _list_link, True),
+     "category first, then oldest.", permissions.DECIDER_ROLES, queues.requests_to_decide, _list_link, True),
     ("intake", "Emergency requests waiting for a warden",
      "Requests logged here that no warden has decided yet. Log a new request from a family with the link below.",
      {Role.STAFF}, queues.requests_waiting, _intake_link, False),

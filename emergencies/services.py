@@ -19,10 +19,10 @@ from core.errors import AlreadyDecided, DomainError
 from core.numbers import normalize_number
 from core.tasks import enqueue_on_commit
 from facilities.models import Facility, Inmate
-from facilities.scoping import WARDEN_ROLES, roles_at
 from facilities.times import local_time_label
 
 from .models import EmergencyRequest, EmergencyRequestEvent
+from .permissions import may_decide
 from .selectors import EmergencyGrant, escalation_cutoff
 
 Status = EmergencyRequest.Status
@@ -81,15 +81,6 @@ MESSAGE_BLOCKERS = catalogue.EMERGENCY_MESSAGE_BLOCKING
 
 def _blockers(findings: list[dict[str, str]], codes: set[str]) -> list[dict[str, str]]:
     return [f for f in findings if f["code"] in codes]
-
-
-# Who decides emergency requests (approve a call, pass on a message, deny): a warden of the request's facility.
-DECIDER_ROLES = WARDEN_ROLES
-
-
-def may_decide(user, facility: Facility | int) -> bool:
-    """The one rule of who decides a request at ``facility``; pages show the decision forms only when it holds."""
-    return bool(roles_at(user, facility) & DECIDER_ROLES)
 
 
 def _require_warden(actor, facility: Facility) -> None:

@@ -29,7 +29,7 @@ from facilities.scoping import (
 )
 from facilities.worklist import queue_key, redirect_to_next
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .filters import EmergencyRequestFilter
 from .forms import ApproveForm, DenyForm, EmergencyIntakeForm, MessageOnlyForm
 from .models import EmergencyRequest
@@ -122,7 +122,7 @@ def emergency_new(request, facility: Facility):
 
 
 def _detail_context(request, facility, emergency: EmergencyRequest, **forms):
-    is_warden = services.may_decide(request.user, facility)
+    is_warden = permissions.may_decide(request.user, facility)
     live_findings = None
     if emergency.is_open:
         live_findings = services.emergency_number_screen(inmate=emergency.inmate, number=emergency.caller_number,
@@ -191,7 +191,7 @@ def _decide(request, facility, pk: int, form_class, form_key: str, action, succe
 
 
 @require_POST
-@facility_view(services.DECIDER_ROLES, action="Deciding emergency requests")
+@facility_view(permissions.DECIDER_ROLES, action="Deciding emergency requests")
 def emergency_approve(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_approve(
@@ -205,7 +205,7 @@ def emergency_approve(request, facility: Facility, pk: int):
 
 
 @require_POST
-@facility_view(services.DECIDER_ROLES, action="Deciding emergency requests")
+@facility_view(permissions.DECIDER_ROLES, action="Deciding emergency requests")
 def emergency_message_only(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_message_only(
@@ -218,7 +218,7 @@ def emergency_message_only(request, facility: Facility, pk: int):
 
 
 @require_POST
-@facility_view(services.DECIDER_ROLES, action="Deciding emergency requests")
+@facility_view(permissions.DECIDER_ROLES, action="Deciding emergency requests")
 def emergency_deny(request, facility: Facility, pk: int):
     def action(emergency, data):
         services.emergency_request_deny(request=emergency.pk, actor=request.user, reason=data["reason"])

@@ -33,13 +33,19 @@ from django.db.migrations.loader import MigrationLoader
 
 from audit import append_only
 from facilities.models import Facility
-from tests.factories import FacilityFactory
+
+def existing(tables):
+    """The tables the database has now: taken back to an app's earlier migration, the history tables of its later
+    models (added since) are not there."""
+    names = set(connection.introspection.table_names())
+    return {table: settle for table, settle in tables.items() if table in names}
 
 def reason_types():
     types = {}
+    names = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
         for model in apps.get_models():
-            if append_only.is_history_model(model):
+            if append_only.is_history_model(model) and model._meta.db_table in names:
                 table = model._meta.db_table
                 for column in connection.introspection.get_table_description(cursor, table):
                     if column.name == "history_change_reason":
@@ -68,8 +74,10 @@ for (app, name), migration in sorted(widened.items()):
     before = [dep for dep in migration.dependencies if dep[0] == app]
     call_command("migrate", app, before[0][1], verbosity=0)
 assert set(reason_types().values()) == {"CharField"}, reason_types()
-assert append_only.missing_guards(connection, tables) == []
-home = FacilityFactory(code="home")  # a history row written under the old column
+assert append_only.missing_guards(connection, existing(tables)) == []
+# A history row written under the old column (the facility alone: the policy's table, taken back too, lacks
+# the columns added since, which the factory's policy would write).
+home = Facility.objects.create(code="home", name="Home", kind=Facility.Kind.STATE, timezone="America/Chicago")
 assert Facility.history.filter(code="home").count() == 1
 
 # ... and forward again, with the guards on and a row in a history table.
