@@ -119,12 +119,15 @@ def _empty_cache():
     cache.clear()
 
 
-# One Chromium for the session (Debian's, never a downloaded one); a fresh context and page for each test.
+# One Chromium per test module (Debian's, never a downloaded one); a fresh context and page for each test.
+# Not one for the whole session: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, and Django refuses to run an async view (the /health/ view) from a thread with a running loop, so a
+# later module of the same process would fail on it.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright

@@ -1,1 +1,1 @@
-"""The browser and page fixtures are in tests/conftest.py (one Chromium for the whole session)."""
+"""The browser and page fixtures are in tests/conftest.py (one Chromium per test module)."""
