@@ -8,8 +8,10 @@
 """
 
 import os
+import threading
 
 import pytest
+from django.db import connections
 from rest_framework.test import APIClient
 
 from facilities.models import Role
@@ -152,3 +154,46 @@ def page(browser, live_server):
         pg.finish()
     finally:
         context.close()
+
+
+@pytest.fixture
+def in_chromium(live_server, monkeypatch):
+    """``in_chromium(scenario)`` runs ``scenario(page)`` in a new thread with its own Playwright and Debian's
+    chromium, every page checked by axe-core (tests/browser/axe.py), and re-raises the scenario's failure here;
+    ``accept_downloads=True`` lets the scenario download files. For scenarios that must not share the test's
+    thread with Playwright."""
+    from tests.browser import axe
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    def run(scenario, *, accept_downloads: bool = False) -> None:
+        failure: list[BaseException] = []
+
+        def target():
+            from playwright.sync_api import sync_playwright
+
+            try:
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+                    try:
+                        context = browser.new_context(base_url=live_server.url, accept_downloads=accept_downloads)
+                        axe.install(context)
+                        page = axe.checked(context.new_page())
+                        page.set_default_timeout(15000)
+                        scenario(page)
+                        page.finish()
+                    finally:
+                        browser.close()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+                failure.append(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target, name="playwright-scenario")
+        thread.start()
+        thread.join(180)
+        assert not thread.is_alive(), "the browser scenario did not finish in 3 minutes"
+        if failure:
+            raise failure[0]
+
+    return run

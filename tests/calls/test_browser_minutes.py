@@ -10,62 +10,18 @@ import csv
 import datetime as dt
 import io
 import re
-import threading
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from calls import services
 from calls.models import Call, LedgerEntry, MinuteBalance, PhoneRestriction
 from tests.approvals.factories import PhoneListEntryFactory
-from tests.browser import axe
 from tests.browser.auth import sign_in
 
 from .factories import NUMBER, OTHER_NUMBER
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def in_chromium(live_server, monkeypatch):
-    """``in_chromium(scenario)`` runs ``scenario(page)`` in a new thread with its own Playwright and Chromium."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    def run(scenario):
-        failure: list[BaseException] = []
-
-        def target():
-            from playwright.sync_api import sync_playwright
-
-            try:
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-                    try:
-                        context = browser.new_context(base_url=live_server.url, accept_downloads=True)
-                        axe.install(context)  # every page checked by axe-core (tests/browser/axe.py)
-                        page = axe.checked(context.new_page())
-                        page.set_default_timeout(15000)
-                        scenario(page)
-                        page.finish()
-                    finally:
-                        browser.close()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-                failure.append(exc)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=target, name="playwright-calls")
-        thread.start()
-        thread.join(180)
-        assert not thread.is_alive(), "the browser scenario did not finish in 3 minutes"
-        if failure:
-            raise failure[0]
-
-    return run
 
 
 def _log_in(page, username):
@@ -172,7 +128,7 @@ def two_calls(home, inmate):
 
 
 def test_staff_filters_the_calls_to_the_denied_ones_and_downloads_them(in_chromium, staff, two_calls):
-    in_chromium(lambda page: _staff_scenario(page, two_calls))
+    in_chromium(lambda page: _staff_scenario(page, two_calls), accept_downloads=True)
 
 
 def _staff_scenario(page, two_calls):

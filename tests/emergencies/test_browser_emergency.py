@@ -1,58 +1,13 @@
 """In Chromium: staff log an emergency request from the inmate page, a warden approves a call."""
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 
 from emergencies.models import EmergencyRequest
-from tests.browser import axe
 from tests.browser.auth import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def in_chromium(live_server, monkeypatch):
-    """``in_chromium(scenario)`` runs ``scenario(page)`` in a thread of its own with its own Playwright, so it
-    never meets another Playwright instance (the session-wide browser of tests/browser) in this thread."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    def run(scenario):
-        failure: list[BaseException] = []
-
-        def target():
-            from playwright.sync_api import sync_playwright
-
-            try:
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-                    try:
-                        context = browser.new_context(base_url=live_server.url)
-                        axe.install(context)  # every page checked by axe-core (tests/browser/axe.py)
-                        page = axe.checked(context.new_page())
-                        page.set_default_timeout(15000)
-                        scenario(page)
-                        page.finish()
-                    finally:
-                        browser.close()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-                failure.append(exc)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=target)
-        thread.start()
-        thread.join(180)
-        assert not thread.is_alive(), "the browser scenario did not finish in 3 minutes"
-        if failure:
-            raise failure[0]
-
-    return run
 
 
 def _log_in(page, username):

@@ -5,60 +5,18 @@ Playwright runs in a thread of its own, like tests/calls/test_browser_minutes.py
 
 import datetime as dt
 import re
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connections
 
 from calls import services as calls
 from investigations.models import WatchAlert, WatchEntry
 from tests.approvals.factories import PhoneListEntryFactory
-from tests.browser import axe
 from tests.browser.auth import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 NUMBER = "+13125550123"
-
-
-@pytest.fixture
-def in_chromium(live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    def run(scenario):
-        failure: list[BaseException] = []
-
-        def target():
-            from playwright.sync_api import sync_playwright
-
-            try:
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-                    try:
-                        context = browser.new_context(base_url=live_server.url)
-                        axe.install(context)
-                        page = axe.checked(context.new_page())
-                        page.set_default_timeout(15000)
-                        scenario(page)
-                        page.finish()
-                    finally:
-                        browser.close()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-                failure.append(exc)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=target, name="playwright-investigations")
-        thread.start()
-        thread.join(180)
-        assert not thread.is_alive(), "the browser scenario did not finish in 3 minutes"
-        if failure:
-            raise failure[0]
-
-    return run
 
 
 def test_investigator_watches_a_number_and_sees_the_alert(in_chromium, investigator, inmate, platform):
