@@ -17,6 +17,24 @@ def split_numbers(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
 
 
+class InmateByRegisterNumber:
+    """A form of one facility (``facility=``) whose ``register_number`` field names an inmate there: cleaned to
+    that inmate, or to None when the field is optional and left empty; an unknown number is a field error."""
+
+    def __init__(self, *args, facility=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facility = facility
+
+    def clean_register_number(self):
+        value = self.cleaned_data["register_number"].strip()
+        if not value:
+            return None
+        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
+        if inmate is None:
+            raise forms.ValidationError(f"No inmate {value} at this facility.")
+        return inmate
+
+
 class EntryAddForm(forms.Form):
     number = forms.CharField(max_length=40, label="Telephone number")
     contact_name = forms.CharField(max_length=200, label="Contact's name")
@@ -80,7 +98,7 @@ class CaseForm(forms.Form):
     description = forms.CharField(max_length=255, required=False)
 
 
-class PartyForm(forms.Form):
+class PartyForm(InmateByRegisterNumber, forms.Form):
     role = forms.ChoiceField(choices=[("", "— choose —"), *CaseParty.Role.choices])
     name = forms.CharField(max_length=200)
     register_number = forms.CharField(
@@ -88,26 +106,13 @@ class PartyForm(forms.Form):
     )
     numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=NUMBERS_HELP)
 
-    def __init__(self, *args, facility=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.facility = facility
-
-    def clean_register_number(self):
-        value = self.cleaned_data["register_number"].strip()
-        if not value:
-            return None
-        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
-        if inmate is None:
-            raise forms.ValidationError(f"No inmate {value} at this facility.")
-        return inmate
-
 
 class PartyNumbersForm(forms.Form):
     numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text=NUMBERS_HELP)
     reason = forms.CharField(max_length=255)
 
 
-class OrderForm(forms.Form):
+class OrderForm(InmateByRegisterNumber, forms.Form):
     register_number = forms.CharField(max_length=32, label="Restrained inmate (register number)")
     protected_name = forms.CharField(max_length=200, label="Protected person")
     numbers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text=NUMBERS_HELP,
@@ -120,16 +125,6 @@ class OrderForm(forms.Form):
                               help_text="Leave empty for an open-ended order.")
     document_reference = forms.CharField(max_length=255, label="Document the order rests on")
 
-    def __init__(self, *args, facility=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.facility = facility
-
-    def clean_register_number(self):
-        value = self.cleaned_data["register_number"].strip()
-        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
-        if inmate is None:
-            raise forms.ValidationError(f"No inmate {value} at this facility.")
-        return inmate
 
     def clean_case_number(self):
         value = self.cleaned_data["case_number"].strip()
@@ -155,7 +150,7 @@ class OrderChangeForm(forms.Form):
     reason = forms.CharField(max_length=255)
 
 
-class BlockForm(forms.Form):
+class BlockForm(InmateByRegisterNumber, forms.Form):
     number = forms.CharField(max_length=40, label="Telephone number")
     reason = forms.ChoiceField(choices=[("", "— choose —"), *BlockedNumber.Reason.choices])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Always required.")
@@ -177,18 +172,6 @@ class BlockForm(forms.Form):
     inmate_told = forms.BooleanField(required=False, label="The inmate is told of the block",
                                      help_text="A notice shows on the inmate's page.")
 
-    def __init__(self, *args, facility=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.facility = facility
-
-    def clean_register_number(self):
-        value = self.cleaned_data["register_number"].strip()
-        if not value:
-            return None
-        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
-        if inmate is None:
-            raise forms.ValidationError(f"No inmate {value} at this facility.")
-        return inmate
 
     def service_kwargs(self) -> dict:
         """``services.block_create``'s arguments from the form (the register number becomes the inmate)."""
@@ -225,7 +208,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(InmateByRegisterNumber, forms.Form):
     register_number = forms.CharField(max_length=32, label="Inmate (register number)")
     list_size = forms.IntegerField(required=False, min_value=1, max_value=LEAVE_MAX_LIST_SIZE,
                                    label="Raise the list size to", help_text="Leave empty to keep the policy's.")
@@ -233,13 +216,3 @@ class LeaveForm(forms.Form):
     ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Last day of the leave")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
 
-    def __init__(self, *args, facility=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.facility = facility
-
-    def clean_register_number(self):
-        value = self.cleaned_data["register_number"].strip()
-        inmate = Inmate.objects.filter(facility=self.facility, register_number=value).first()
-        if inmate is None:
-            raise forms.ValidationError(f"No inmate {value} at this facility.")
-        return inmate
