@@ -198,9 +198,9 @@ def _build(connection, *, inmates: int, facilities: int) -> None:
             "bonus_apr, bonus_may, bonus_jun, bonus_jul, bonus_aug, bonus_sep, bonus_oct, bonus_nov, bonus_dec, "
             "per_call_minutes, call_gap_minutes, reset_day, calling_hours_start, calling_hours_end, list_mode, "
             "screen_codefendants, list_size, legal_counted_separately, list_change_interval_days, "
-            "review_target_days, emergency_escalation_hours, updated_at) "
+            "review_target_days, emergency_escalation_hours, staff_two_factor, updated_at) "
             "SELECT id, 300, 0,0,0,0,0,0,0,0,0,0,100,100, 15, 60, 1, '00:00', '23:59', 'self_managed', false, 30, "
-            "true, 0, 7, 2, now() FROM facilities_facility"
+            "true, 0, 7, 2, false, now() FROM facilities_facility"
         )
         # Inmates spread over the facilities; one in twelve released (not reset).
         cur.execute(
