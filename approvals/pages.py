@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
 from django.urls import reverse
 
 from core.numbers import display_number
 from facilities.models import CallingPolicy
 from facilities.pages import AppPages, DashboardCard, InmateSection, ListColumn, NavLink
 from facilities.scoping import STAFF_ROLES, WARDEN_ROLES, roles_at
+from facilities.times import local_day
 from facilities.worklist import WorkItem, WorkQueue, build_queue
 
 from . import charts, permissions, selectors
 from . import worklist as queues
 from .forms import EntryAddForm
-from .limits import list_limits_for
+from .limits import leave_row, list_limits_for
 
 
 def dashboard_cards(*, facility, user) -> list[DashboardCard]:
@@ -112,11 +114,14 @@ def worklist(*, user, facilities, only: str | None = None) -> list[WorkQueue]:
 
 
 def inmate_list_columns(*, facility, user) -> list[ListColumn]:
-    """"3 of 30": the numbers on each inmate's list against the policy's list size (one query for the policy)."""
-    policy = CallingPolicy.objects.get(facility=facility)
+    """"3 of 30": the numbers on each inmate's list against its list size, the policy's or as a warden's leave
+    raises it (one query for the policy; the counts and the leave are subqueries of the list's own query)."""
+    policy = CallingPolicy.objects.select_related("facility").get(facility=facility)
     return [ListColumn(label="Phone list", template="approvals/_inmate_list_cell.html",
-                       annotate=lambda qs: selectors.with_list_size_used(qs, policy=policy),
-                       context={"list_size": policy.list_size, "legal_apart": policy.legal_counted_separately})]
+                       annotate=lambda qs: selectors.with_list_size_used(qs, policy=policy).annotate(
+                           list_leave=leave_row(OuterRef("pk"))),
+                       context={"policy": policy, "today": local_day(facility),
+                                "legal_apart": policy.legal_counted_separately})]
 
 
 pages = AppPages(app="approvals", inmate_list_columns=inmate_list_columns, dashboard_cards=dashboard_cards, dashboard_charts=charts.dashboard_charts,

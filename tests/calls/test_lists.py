@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -66,6 +67,28 @@ def test_inmate_list_counts_attorneys_when_the_policy_counts_them_in(login, staf
     rows = _rows(login(staff).get(reverse("inmate-list", args=["home"])))
     assert "4 of 10" in rows["11111-001"]
 
+
+
+def test_inmate_list_counts_against_the_size_a_wardens_leave_raises(login, staff, warden, roster, home):
+    """The limit shown is the inmate's own (approvals.limits.effective_list_limits): a leave in force raises it;
+    an ended leave or one past its last day does not."""
+    from approvals import services as approvals
+    from facilities.times import local_day
+
+    ada, bob = roster
+    today = local_day(home)
+    approvals.leave_grant(inmate=ada, list_size=15, ends_on=today + dt.timedelta(days=30), actor=warden,
+                          reason="Family abroad: more numbers until the trial")
+    ended = approvals.leave_grant(inmate=bob, list_size=12, ends_on=today + dt.timedelta(days=30), actor=warden,
+                                  reason="Extra numbers")
+    approvals.leave_end(leave=ended, reason="No longer needed", actor=warden)
+    client = login(staff)
+    rows = _rows(client.get(reverse("inmate-list", args=["home"])))
+    assert "3 of 15" in rows["11111-001"] and "0 of 10" in rows["22222-002"]
+    # past its last day the leave no longer raises the size (signed in again: sessions last 12 hours at most)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=32)):
+        rows = _rows(login(staff).get(reverse("inmate-list", args=["home"])))
+    assert "3 of 10" in rows["11111-001"]
 
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
