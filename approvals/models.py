@@ -203,22 +203,20 @@ class BlockedNumberQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(ended_at__isnull=True, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
 
-    def applying_to(self, *facility_ids: int, inmate_ids=()):
-        """Blocks that apply at any of ``facility_ids``: entered there, or system-wide, for every inmate; and
-        the blocks naming one of ``inmate_ids`` (a called party's block against one inmate applies to that
-        inmate wherever held, and to no one else). ``block_applies`` says which subject each row concerns."""
-        everyone = Q(inmate__isnull=True) & (Q(system_wide=True) | Q(facility_id__in=facility_ids))
-        return self.filter(everyone | Q(inmate_id__in=list(inmate_ids)))
+    def applying_to(self, *facility_ids, inmate_ids=()):
+        """The one rule "a block applies": blocks that apply at any of ``facility_ids``: entered there, or
+        system-wide, for every inmate; and the blocks naming one of ``inmate_ids`` (a called party's block
+        against one inmate applies to that inmate wherever held, and to no one else). Ids, or expressions
+        (the screening statement passes its subject's columns: the blocks applying to that inmate held there)."""
+        everyone = Q(inmate__isnull=True) & (Q(system_wide=True) | one_of("facility_id", facility_ids))
+        return self.filter(everyone | one_of("inmate_id", inmate_ids))
 
 
-def block_applies(*, facility_id: int, system_wide: bool, inmate_id: int | None, to_inmate: int,
-                  at_facility: int) -> bool:
-    """The one rule "this block applies to this inmate held at this facility" (the row-level twin of
-    ``BlockedNumberQuerySet.applying_to``): a block naming an inmate applies to that inmate only;
-    any other applies at the facility that entered it, or everywhere when system-wide."""
-    if inmate_id is not None:
-        return inmate_id == to_inmate
-    return system_wide or facility_id == at_facility
+def one_of(field: str, values) -> Q:
+    """``field`` equal to one of ``values``: ids, or one expression (``__in`` on a foreign key takes no
+    expressions, ``=`` does)."""
+    values = list(values)
+    return Q(**{field: values[0]}) if len(values) == 1 else Q(**{f"{field}__in": values})
 
 
 class BlockedNumber(models.Model):
@@ -310,9 +308,10 @@ class LibraryNumberQuerySet(models.QuerySet):
     def open(self):
         return self.filter(removed_at__isnull=True)
 
-    def applying_to(self, *facility_ids: int):
-        """Library numbers that inmates of any of ``facility_ids`` may call: kept there, or system-wide."""
-        return self.filter(Q(system_wide=True) | Q(facility_id__in=facility_ids))
+    def applying_to(self, *facility_ids):
+        """Library numbers that inmates of any of ``facility_ids`` may call: kept there, or system-wide (ids,
+        or one expression, as for blocks)."""
+        return self.filter(Q(system_wide=True) | one_of("facility_id", facility_ids))
 
 
 class LibraryNumber(models.Model):

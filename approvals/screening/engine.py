@@ -1,35 +1,57 @@
 """The screening engine (domain.md §3): every finding for many (inmate, number) subjects at once. Reads only.
 
-A fixed number of set-based queries whatever the number of subjects: the policies (with their facility,
-unless given), orders in force, active blocks (with the facility number library's numbers in the same
-statement), case parties, other inmates' lists and, when a subject is a list request, the list sizes, last
-changes and warden's leaves. Every subject is screened against the same snapshot: what the
-data says before any of them changes. Screening one number is this engine on one subject.
+ONE statement reads every fact that makes a finding, for any number of subjects: the subjects go in as one
+JSON parameter (a table of rows: inmate, facility, number, the facility's local day, whether the list
+limits apply), and a ``UNION ALL`` of index look-ups, each branch tagged with its kind, returns the rows:
+orders in force, active blocks applying to the subject, the facility number library's numbers, case
+parties, other inmates' live or pending entries of the number (the first seven, by a window function) and,
+for list requests, the list's size, last change and warden's leave. The policies (with their facility)
+are one more query unless given. Screening one number is this statement on one subject; re-screening,
+list imports and the re-screen tasks run the very same statement on many.
+
+Each rule is written once and compiled into the statement from its definition: ``in_force_q``,
+``BlockedNumber.objects.active().applying_to()``, ``LibraryNumber.objects.open().applying_to()``,
+``list_counted_q`` and ``limits.leave_row`` (the subject's columns stand where they take an id or a day), and
+``SHARED_STATUSES``. The statement is built once per database vendor (PostgreSQL or SQLite: only the
+subjects' table differs) and kept: screening a number compiles nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, CharField, Count, F, Max, OuterRef, Q, Value, Window
-from django.db.models.functions import RowNumber
+from django.db import connection as default_connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateField,
+    DateTimeField,
+    Expression,
+    Max,
+    OuterRef,
+    Q,
+)
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.numbers import NumberNotCallable, display_number, normalize_number
-from facilities.models import CallingPolicy
+from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.times import local_day
 
 from ..limits import LeaveFacts, effective_list_limits, leave_row
 from ..models import (
     BlockedNumber,
     CaseParty,
+    CourtCase,
     LibraryNumber,
+    NoContactOrder,
     PartyNumber,
     PhoneListEntry,
     ProtectedNumber,
-    block_applies,
     in_force_q,
 )
 from ..selectors import list_counted_q
@@ -78,19 +100,173 @@ class Subject:
             raise ValueError(f"purpose must be one of {PURPOSES}")
 
 
+# --------------------------------------------------------------------------- the statement
+
+SUBJECTS = "screen_subjects"  # the statement's table of subjects (alias ``s`` in its branches)
+LISTS = "screen_lists"  # list requests' inmates: their list's size, last change and leave
+
+# The subjects' table, per vendor: the subjects as one JSON array, the time of screening as one parameter.
+# Columns: k (the subject's position), inmate_id, facility_id, number, day (the facility's local day),
+# lists (list limits apply), exclude_id (an entry left out of the list), screened_at (now).
+_SUBJECT_COLUMNS = (("k", "integer"), ("inmate_id", "bigint"), ("facility_id", "bigint"), ("number", "text"),
+                    ("day", "date"), ("lists", "boolean"), ("exclude_id", "bigint"))
+_SUBJECTS_SQL = {
+    "postgresql": (f"{SUBJECTS} AS (SELECT t.*, CAST(%s AS timestamptz) AS screened_at FROM jsonb_to_recordset(CAST(%s AS jsonb))"
+                   f" AS t({', '.join(f'{name} {kind}' for name, kind in _SUBJECT_COLUMNS)}))"),
+    "sqlite": (f"{SUBJECTS} AS (SELECT "
+               + ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name, _ in _SUBJECT_COLUMNS)
+               + ", %s AS screened_at FROM json_each(%s))"),
+}
+
+
+class SubjectColumn(Expression):
+    """A column of the subject row (``s.<name>``) where a rule takes a value: an id, a day, the time."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"s.{self.name}", []
+
+
+def _where(queryset, connection) -> tuple[str, list]:
+    """The WHERE clause of ``queryset`` (a rule), its columns named by their table."""
+    query = queryset.query
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return sql, list(params)
+
+
+def _select(queryset, connection) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+# Every branch returns these columns (kind, then what the kind needs; unused ones NULL):
+# (the first branch names them and gives their types: PostgreSQL types a NULL the others cannot change)
+# kind  | k        | n1        | n2             | n3               | t1…t4                                    | at1, at2
+# order | subject  | order id  |                |                  | order number, court, protected name      |
+# block | subject  | block id  | its inmate     | system-wide 1/0  | reason                                   |
+# lib   | subject  |           |                |                  |                                          |
+# party | subject  | party id  |                |                  | role, name, case number, register number |
+# shared| (number) | rank      | inmate         | its facility     | register number, facility code, number   |
+# list  |          | size all  | size apart     | inmate           | leave (JSON)                             | last live, last removed
+_COLUMNS = "kind, k, n1, n2, n3, t1, t2, t3, t4, at1, at2"
+
+
+def _build(connection) -> tuple[str, list]:
+    """The statement and its fixed parameters (after the subjects' two) for ``connection``'s vendor."""
+    day = SubjectColumn("day", DateField())
+    at = SubjectColumn("screened_at", DateTimeField())
+    facility = SubjectColumn("facility_id", BigIntegerField())
+    inmate = SubjectColumn("inmate_id", BigIntegerField())
+    order, protected = NoContactOrder._meta.db_table, ProtectedNumber._meta.db_table
+    block, library = BlockedNumber._meta.db_table, LibraryNumber._meta.db_table
+    party, party_number, case = CaseParty._meta.db_table, PartyNumber._meta.db_table, CourtCase._meta.db_table
+    entry, inmates, facilities = PhoneListEntry._meta.db_table, Inmate._meta.db_table, Facility._meta.db_table
+
+    in_force, in_force_params = _where(NoContactOrder.objects.filter(in_force_q(day)), connection)
+    blocks, blocks_params = _where(BlockedNumber.objects.active(at).applying_to(facility, inmate_ids=[inmate]),
+                                   connection)
+    in_library, library_params = _where(LibraryNumber.objects.open().applying_to(facility), connection)
+    shared_in = ", ".join(["%s"] * len(SHARED_STATUSES))
+    lists, lists_params = _select(
+        PhoneListEntry.objects.filter(inmate_id__in=RawSQL(f"SELECT inmate_id FROM {SUBJECTS} WHERE lists", ()))
+        .exclude(pk__in=RawSQL(f"SELECT exclude_id FROM {SUBJECTS} WHERE exclude_id IS NOT NULL", ()))
+        .values("inmate_id").order_by()
+        .annotate(
+            size_all=Count("id", filter=list_counted_q(legal_apart=False)),
+            size_apart=Count("id", filter=list_counted_q(legal_apart=True)),
+            # A number-changed replacement is no change for the interval's clock.
+            last_live=Max("went_live_at", filter=Q(replaces__isnull=True)),
+            last_removed=Max("status_changed_at", filter=Q(status=PhoneListEntry.Status.REMOVED,
+                                                           replaced_by__isnull=True)),
+            leave=leave_row(OuterRef("inmate_id")),
+        ),
+        connection,
+    )
+    sql = f"""WITH {_SUBJECTS_SQL[connection.vendor]},
+{LISTS}(inmate_id, size_all, size_apart, last_live, last_removed, leave) AS ({lists})
+SELECT 'order' AS kind, s.k AS k, {order}.id AS n1, CAST(NULL AS bigint) AS n2, CAST(NULL AS bigint) AS n3,
+       {order}.order_number AS t1, {order}.court AS t2, {order}.protected_name AS t3, CAST(NULL AS text) AS t4,
+       CAST(NULL AS timestamptz) AS at1, CAST(NULL AS timestamptz) AS at2
+  FROM {SUBJECTS} s
+  JOIN {protected} pn ON pn.number = s.number
+  JOIN {order} ON {order}.id = pn.order_id AND {order}.inmate_id = s.inmate_id
+ WHERE {in_force}
+UNION ALL
+SELECT 'block', s.k, {block}.id, {block}.inmate_id, CASE WHEN {block}.system_wide THEN 1 ELSE 0 END,
+       {block}.reason, NULL, NULL, NULL, NULL, NULL
+  FROM {SUBJECTS} s
+  JOIN {block} ON {block}.number = s.number
+ WHERE {blocks}
+UNION ALL
+SELECT 'library', s.k, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  FROM {SUBJECTS} s
+  JOIN {library} ON {library}.number = s.number
+ WHERE {in_library}
+UNION ALL
+SELECT 'party', s.k, p.id, NULL, NULL, p.role, p.name, c.case_number, pi.register_number, NULL, NULL
+  FROM {SUBJECTS} s
+  JOIN {party_number} pn ON pn.number = s.number
+  JOIN {party} p ON p.id = pn.party_id AND p.removed_at IS NULL
+  JOIN {party} d ON d.case_id = p.case_id AND d.inmate_id = s.inmate_id AND d.role = %s AND d.removed_at IS NULL
+  JOIN {case} c ON c.id = p.case_id
+  LEFT JOIN {inmates} pi ON pi.id = p.inmate_id
+ WHERE p.inmate_id IS NULL OR p.inmate_id <> s.inmate_id
+UNION ALL
+SELECT 'shared', NULL, x.rn, x.inmate_id, i.facility_id, i.register_number, f.code, x.number, NULL, NULL, NULL
+  FROM (SELECT e.number, e.inmate_id,
+               ROW_NUMBER() OVER (PARTITION BY e.number ORDER BY e.created_at, e.id) AS rn
+          FROM {entry} e
+         WHERE e.number IN (SELECT number FROM {SUBJECTS}) AND e.status IN ({shared_in})) x
+  JOIN {inmates} i ON i.id = x.inmate_id
+  JOIN {facilities} f ON f.id = i.facility_id
+ WHERE x.rn <= %s
+UNION ALL
+SELECT 'list', NULL, l.size_all, l.size_apart, l.inmate_id, CAST(l.leave AS text), NULL, NULL, NULL,
+       l.last_live, l.last_removed
+  FROM {LISTS} l"""
+    params = [*lists_params, *in_force_params, *blocks_params, *library_params, CaseParty.Role.DEFENDANT.value,
+              *(str(status) for status in SHARED_STATUSES), SHARED_SHOWN + 1]
+    return sql, params
+
+
+_STATEMENTS: dict[str, tuple[str, list]] = {}
+
+
+def statement(connection=default_connection) -> tuple[str, list]:
+    """The screening statement for ``connection`` and its fixed parameters (the subjects' time and JSON go
+    first), built once per vendor."""
+    built = _STATEMENTS.get(connection.vendor)
+    if built is None:
+        built = _STATEMENTS[connection.vendor] = _build(connection)
+    return built
+
+
+# --------------------------------------------------------------------------- reading it
+
+
+@dataclass
+class Facts:
+    """What the statement read for one subject."""
+
+    orders: list[tuple] = field(default_factory=list)  # (order id, order number, court, protected name)
+    blocks: list[tuple] = field(default_factory=list)  # (block id, its inmate, system-wide, reason)
+    parties: list[tuple] = field(default_factory=list)  # (party id, role, name, case number, register)
+    in_library: bool = False
+
+
 @dataclass
 class Snapshot:
-    """What the queries read, keyed for the subjects."""
+    """The statement's rows, keyed for the subjects: what the data says before any of them changes."""
 
     now: dt.datetime
     policies: dict[int, CallingPolicy]
-    days: dict[int, dt.date] = field(default_factory=dict)
-    orders: dict[tuple[int, str], list[tuple]] = field(default_factory=dict)
-    blocks: dict[str, list[tuple]] = field(default_factory=dict)
-    library: dict[str, list[tuple]] = field(default_factory=dict)  # number: [(facility id, system-wide)]
-    parties: dict[tuple[int, str], list[tuple]] = field(default_factory=dict)
-    shared: dict[str, list[tuple]] = field(default_factory=dict)
-    lists: dict[int, dict] = field(default_factory=dict)
+    days: dict[int, dt.date]
+    facts: list[Facts]
+    shared: dict[str, list[tuple]] = field(default_factory=dict)  # number: [(inmate, register, code, facility)]
+    lists: dict[int, dict] = field(default_factory=dict)  # inmate: its list's size, last change and leave
 
 
 def _not_callable_message(number: str) -> str | None:
@@ -112,112 +288,57 @@ def _read_policies(facility_ids: list[int], given: Iterable[CallingPolicy]) -> d
     return policies
 
 
-def _read_orders(snap: Snapshot, subjects: list[Subject], numbers: list[str]) -> None:
-    """Orders in force (on each inmate's facility's local day) against these inmates, protecting these numbers."""
-    in_force = Q(pk__in=[])
-    for fid, day in snap.days.items():
-        inmate_ids = sorted({s.inmate_id for s in subjects if s.facility_id == fid})
-        in_force |= Q(order__inmate_id__in=inmate_ids) & in_force_q(day, prefix="order__")
-    rows = (ProtectedNumber.objects.filter(number__in=numbers).filter(in_force)
-            .values_list("number", "order__inmate_id", "order__order_number", "order__court",
-                         "order__protected_name"))
-    for number, inmate_id, *order in rows:
-        found = snap.orders.setdefault((inmate_id, number), [])
-        if tuple(order) not in found:
-            found.append(tuple(order))
-
-
-_BLOCK, _LIBRARY = "block", "library"
-
-
-def _read_blocks(snap: Snapshot, numbers: list[str], inmate_ids: list[int]) -> None:
-    """Active blocks on these numbers (at the subjects' facilities, system-wide, or naming one of the
-    subjects' inmates), newest first; and, in the same statement, the open library numbers among them
-    (a library number is never a shared number)."""
-    columns = ("src", "pk", "number", "facility_id", "system_wide", "reason", "inmate_id")
-    blocks = (BlockedNumber.objects.active(snap.now).applying_to(*snap.policies, inmate_ids=inmate_ids)
-              .filter(number__in=numbers).order_by().annotate(src=Value(_BLOCK, output_field=CharField()))
-              .values_list(*columns))
-    library = (LibraryNumber.objects.open().applying_to(*snap.policies).filter(number__in=numbers).order_by()
-               .annotate(src=Value(_LIBRARY, output_field=CharField()), reason=F("category"),
-                         inmate_id=Value(None, output_field=BigIntegerField()))
-               .values_list(*columns))
-    rows = sorted(blocks.union(library, all=True), key=lambda row: -row[1])
-    for src, pk, number, facility_id, system_wide, reason, inmate_id in rows:
-        if src == _LIBRARY:
-            snap.library.setdefault(number, []).append((facility_id, system_wide))
-        else:
-            snap.blocks.setdefault(number, []).append((pk, facility_id, system_wide, reason, inmate_id))
-
-
-def _read_parties(snap: Snapshot, inmate_ids: list[int], numbers: list[str]) -> None:
-    """Parties holding these numbers on cases where one of these inmates is a defendant (not themselves)."""
-    rows = (
-        PartyNumber.objects.filter(number__in=numbers, party__removed_at__isnull=True)
-        .filter(party__case__parties__inmate_id__in=inmate_ids, party__case__parties__role=CaseParty.Role.DEFENDANT,
-                party__case__parties__removed_at__isnull=True)
-        .values_list("number", "party__case__parties__inmate_id", "party__inmate_id", "party__role", "party__name",
-                     "party__case__case_number", "party__inmate__register_number")
-        .distinct()
-    )
-    for number, defendant_id, party_inmate_id, *party in rows:
-        if party_inmate_id != defendant_id:
-            found = snap.parties.setdefault((defendant_id, number), [])
-            if tuple(party) not in found:
-                found.append(tuple(party))
-
-
-def _read_shared(snap: Snapshot, numbers: list[str]) -> None:
-    """The first live or pending entries of each number, oldest first (one more than shown: a subject's own
-    inmate is skipped, and holds at most one such entry of a number)."""
-    rows = (
-        PhoneListEntry.objects.filter(number__in=numbers, status__in=SHARED_STATUSES)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("number")],
-                              order_by=[F("created_at").asc(), F("id").asc()]))
-        .filter(rank__lte=SHARED_SHOWN + 1)
-        .order_by("number", "rank")
-        .values_list("number", "inmate_id", "inmate__register_number", "inmate__facility__code",
-                     "inmate__facility_id")
-    )
-    for number, *row in rows:
-        snap.shared.setdefault(number, []).append(tuple(row))
-
-
-def _read_lists(snap: Snapshot, subjects: list[Subject]) -> None:
-    """For list requests: each inmate's list size (attorneys counted and apart), its last change and its open
-    leave (an inmate with no entry has no limit to reach), leaving out the entries the subjects replace. A number-changed replacement is no change for the interval's clock."""
-    asking = [s for s in subjects if s.purpose == "list"]
-    if not asking:
-        return
-    own = PhoneListEntry.objects.filter(inmate_id__in={s.inmate_id for s in asking}).exclude(
-        pk__in=[s.exclude_entry_id for s in asking if s.exclude_entry_id])
-    rows = own.values("inmate_id").order_by("inmate_id").annotate(
-        size_all=Count("id", filter=list_counted_q(legal_apart=False)),
-        size_apart=Count("id", filter=list_counted_q(legal_apart=True)),
-        last_live=Max("went_live_at", filter=Q(replaces__isnull=True)),
-        last_removed=Max("status_changed_at", filter=Q(status=PhoneListEntry.Status.REMOVED,
-                                                       replaced_by__isnull=True)),
-        leave=leave_row(OuterRef("inmate_id")),
-    )
-    snap.lists = {row["inmate_id"]: row for row in rows}
+def _aware(value) -> dt.datetime | None:
+    """A timestamp column as PostgreSQL gives it (aware) or SQLite stores it (text, UTC)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
 def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = ()) -> Snapshot:
-    numbers = sorted({s.number for s in subjects})
-    facility_ids = sorted({s.facility_id for s in subjects})
-    snap = Snapshot(now=timezone.now(), policies=_read_policies(facility_ids, policies))
-    snap.days = {fid: local_day(p.facility.timezone, snap.now) for fid, p in snap.policies.items()}
-    _read_orders(snap, subjects, numbers)
-    _read_blocks(snap, numbers, sorted({s.inmate_id for s in subjects}))
-    _read_parties(snap, sorted({s.inmate_id for s in subjects}), numbers)
-    _read_shared(snap, numbers)
-    _read_lists(snap, subjects)
+    """Run the statement on ``subjects`` (numbers in E.164 form): one query, and one for the policies not given."""
+    now = timezone.now()
+    policies = _read_policies(sorted({s.facility_id for s in subjects}), policies)
+    days = {fid: local_day(p.facility.timezone, now) for fid, p in policies.items()}
+    snap = Snapshot(now=now, policies=policies, days=days, facts=[Facts() for _ in subjects])
+    rows_in = json.dumps([
+        {"k": k, "inmate_id": s.inmate_id, "facility_id": s.facility_id, "number": s.number,
+         "day": days[s.facility_id].isoformat(), "lists": s.purpose == "list", "exclude_id": s.exclude_entry_id}
+        for k, s in enumerate(subjects)
+    ])
+    connection = default_connection
+    sql, params = statement(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), rows_in, *params])
+        rows = cursor.fetchall()
+    shared: list[tuple] = []
+    for kind, k, n1, n2, n3, t1, t2, t3, t4, at1, at2 in rows:
+        if kind == "order":
+            snap.facts[k].orders.append((n1, t1, t2, t3))
+        elif kind == "block":
+            snap.facts[k].blocks.append((n1, n2, bool(n3), t1))
+        elif kind == "library":
+            snap.facts[k].in_library = True
+        elif kind == "party":
+            snap.facts[k].parties.append((n1, t1, t2, t3, t4))
+        elif kind == "shared":
+            shared.append((t3, n1, n2, t1, t2, n3))
+        else:
+            snap.lists[n3] = {"size_all": n1, "size_apart": n2, "last_live": _aware(at1),
+                              "last_removed": _aware(at2), "leave": json.loads(t1) if t1 else None}
+    for facts in snap.facts:
+        facts.orders.sort()  # oldest order first
+        facts.blocks.sort(key=lambda row: -row[0])  # newest block first
+        facts.parties.sort()
+    for number, _rank, *row in sorted(shared):
+        snap.shared.setdefault(number, []).append(tuple(row))
     return snap
 
 
 def _list_limits(s: Subject, snap: Snapshot, policy: CallingPolicy) -> list[ScreenFinding]:
     """List size and change interval, for a list request: the limits ``limits.effective_list_limits`` gives
-    (the policy's, or a warden's leave in force)."""
+    (the policy's, or a warden's leave in force). An inmate with no entry has no limit to reach."""
     stats = snap.lists.get(s.inmate_id, {})
     limits = effective_list_limits(policy=policy, leave=LeaveFacts.of(stats.get("leave")),
                                    day=snap.days[s.facility_id])
@@ -237,23 +358,24 @@ def _list_limits(s: Subject, snap: Snapshot, policy: CallingPolicy) -> list[Scre
     return out
 
 
-def findings_for(s: Subject, snap: Snapshot) -> list[ScreenFinding]:
-    """Every finding for one subject from the snapshot, blocks first."""
+def _distinct(rows: Iterable[tuple]) -> list[tuple]:
+    """Rows in order, each once (two orders or parties may read the same)."""
+    return list(dict.fromkeys(rows))
+
+
+def findings_for(s: Subject, facts: Facts, snap: Snapshot) -> list[ScreenFinding]:
+    """Every finding for one subject from its facts, blocks first."""
     policy = snap.policies[s.facility_id]
     shown = display_number(s.number)
-    findings = [order_finding(*order) for order in snap.orders.get((s.inmate_id, s.number), ())]
+    findings = [order_finding(*order) for order in _distinct(row[1:] for row in facts.orders)]
     findings += [block_finding(pk, system_wide, reason, shown, one_inmate=inmate_id is not None)
-                 for pk, facility_id, system_wide, reason, inmate_id in snap.blocks.get(s.number, ())
-                 if block_applies(facility_id=facility_id, system_wide=system_wide, inmate_id=inmate_id,
-                                  to_inmate=s.inmate_id, at_facility=s.facility_id)]
+                 for pk, inmate_id, system_wide, reason in facts.blocks]
     findings += [f for f in (party_finding(*party, shown, policy)
-                             for party in snap.parties.get((s.inmate_id, s.number), ())) if f is not None]
+                             for party in _distinct(row[1:] for row in facts.parties)) if f is not None]
     others = [(reg, code, fid) for inmate_id, reg, code, fid in snap.shared.get(s.number, ())
               if inmate_id != s.inmate_id]
-    in_library = any(system_wide or facility_id == s.facility_id
-                     for facility_id, system_wide in snap.library.get(s.number, ()))
-    shared = None if in_library else shared_finding(others[:SHARED_SHOWN], shown,
-                                                    s.readers_facility_id or s.facility_id)
+    shared = None if facts.in_library else shared_finding(others[:SHARED_SHOWN], shown,
+                                                          s.readers_facility_id or s.facility_id)
     if shared is not None:
         findings.append(shared)
     if s.purpose == "list":
@@ -275,6 +397,6 @@ def evaluate(subjects: Iterable[Subject], *,
             screened.append(s)
     if screened:
         snap = read_snapshot(screened, policies)
-        for s in screened:
-            out[s.key] = findings_for(s, snap)
+        for s, facts in zip(screened, snap.facts, strict=True):
+            out[s.key] = findings_for(s, facts, snap)
     return out

@@ -4,7 +4,8 @@ Re-screening wrote its results with PostgreSQL-only SQL (``UPDATE … FROM unnes
 the demo a new block or victim crashed the re-screen task and left the numbers live and served to the
 platform. Each test runs in a subprocess on an SQLite file of its own:
 
-- the service tests of screening, re-screening, decisions and transfers, with the test settings;
+- the service tests of screening (the one statement, list leaves, the number library), re-screening,
+  decisions and transfers, with the test settings;
 - make run's own settings (``config.settings.local``): migrate, seed the demo, block a live number and add
   a victim's number to a case, the re-screen task running eagerly as the transaction commits.
 """
@@ -25,6 +26,9 @@ SERVICE_TESTS = [
     "tests/approvals/test_shared_pending.py",
     "tests/approvals/test_transfer_rescreen.py",
     "tests/approvals/test_block_page.py",
+    "tests/approvals/test_screening_statement.py",  # every branch of the one screening statement (issue 13)
+    "tests/approvals/test_list_leaves.py",
+    "tests/approvals/test_library.py",
 ]
 
 pytestmark = pytest.mark.sqlite
