@@ -87,15 +87,17 @@ def main() -> None:
     _restore_balances(connection, before=floor_period)
     wal0 = wal_lsn()
     start = time.monotonic()
-    floor_entries = _floor(connection, facilities=facilities, period=floor_period)
+    floor_entries, floor_parts = _floor(connection, facilities=facilities, period=floor_period)
     floor_s = time.monotonic() - start
     floor_wal = wal_lsn() - wal0
 
     _restore_balances(connection, before=one_period)
     records = _reset_records(facilities, one_period)
     wal0 = wal_lsn()
+    spent: dict[str, float] = {}
     start = time.monotonic()
-    total = sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in records)
+    with connection.execute_wrapper(_StatementClock(spent)):
+        total = sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in records)
     reset_s = time.monotonic() - start
     reset_wal = wal_lsn() - wal0
     with connection.cursor() as cur:
@@ -118,6 +120,25 @@ def main() -> None:
     print(f"reset, {args.workers} workers sharing the facilities:{two_s:22.2f} s ({sum(totals):,} inmates)")
     print(f"ratio reset / floor: {reset_s / floor_s:.2f}x;  {args.workers} workers / one: {two_s / reset_s:.2f}x")
     print(f"WAL written: reset {reset_wal / 2**20:,.0f} MB, floor {floor_wal / 2**20:,.0f} MB")
+    print("floor, by statement: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor_parts.items()))
+    rest = reset_s - sum(spent.values())
+    parts = [*sorted(spent.items(), key=lambda item: -item[1])[:6], ("commits (deferred foreign-key checks) and Python", rest)]
+    print("reset, by statement: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts))
+
+
+class _StatementClock:
+    """An execute wrapper adding up the time of each kind of statement (its first words) of the one-worker run."""
+
+    def __init__(self, spent: dict[str, float]):
+        self.spent = spent
+
+    def __call__(self, execute, sql, params, many, context):
+        name = " ".join(sql.split()[:3])[:40]
+        start = time.monotonic()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.spent[name] = self.spent.get(name, 0.0) + time.monotonic() - start
 
 
 def _restore_balances(connection, *, before: dt.date) -> None:
@@ -150,15 +171,18 @@ def _run_share(reset_ids: list[int]) -> int:
     return sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in reset_ids)
 
 
-def _floor(connection, *, facilities, period: dt.date) -> int:
+def _floor(connection, *, facilities, period: dt.date) -> tuple[int, dict[str, float]]:
     """The reset's writes for ``period`` as hand-written SQL in one transaction: a reset row per facility, every
     in-custody inmate's void (when minutes remain) and grant entries by INSERT ... SELECT (foreign keys to inmate,
     facility and reset checked at commit as for the reset), the balances set by one UPDATE."""
     from calls import reset as reset_mod
 
+    start = time.monotonic()
     _reset_records(facilities, period)
+    parts = {"the reset rows": time.monotonic() - start}
     with connection.cursor() as cur:
         cur.execute("BEGIN")
+        start = time.monotonic()
         cur.execute(
             "INSERT INTO calls_ledgerentry (inmate_id, facility_id, kind, minutes, balance_after, period, reset_id, "
             "created_at, actor_label, reason, call_id, actor_id) "
@@ -173,13 +197,16 @@ def _floor(connection, *, facilities, period: dt.date) -> int:
             {"period": period, "reason": reset_mod._VOID_REASON},
         )
         written = cur.rowcount
+        parts["INSERT ... SELECT of the entries"], start = time.monotonic() - start, time.monotonic()
         cur.execute(
             "UPDATE calls_minutebalance b SET minutes = 300, period = %(period)s, updated_at = now() "
             "FROM facilities_inmate i WHERE i.id = b.inmate_id AND i.status = 'in_custody' AND b.period < %(period)s",
             {"period": period},
         )
+        parts["UPDATE of the balances"], start = time.monotonic() - start, time.monotonic()
         cur.execute("COMMIT")
-    return written
+        parts["COMMIT (deferred foreign-key checks)"] = time.monotonic() - start
+    return written, parts
 
 
 def _build(connection, *, inmates: int, facilities: int) -> None:

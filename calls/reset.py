@@ -170,7 +170,7 @@ _INSERT_ENTRIES = (
     "CASE k.n WHEN 0 THEN -t.minutes WHEN 1 THEN %(grant)s ELSE %(bonus)s END, "
     "CASE k.n WHEN 0 THEN 0 WHEN 1 THEN %(grant)s ELSE %(total)s END, "
     "%(period)s, %(reset)s, %(now)s, %(actor)s, CASE k.n WHEN 0 THEN %(void_reason)s ELSE '' END, NULL, NULL "
-    "FROM calls_reset_target t CROSS JOIN ({kinds}) k "
+    "FROM {source} t CROSS JOIN ({kinds}) k "
     "WHERE k.n <> 0 OR t.minutes <> 0 ORDER BY t.inmate_id, k.n"
 )
 _KINDS = "SELECT 0 AS n, 'void' AS kind UNION ALL SELECT 1, 'monthly_grant'"
@@ -208,6 +208,62 @@ def _chunks(facility_id: int) -> list[tuple[int, int]]:
     return [(edges[k], edges[k + 1]) for k in range(len(edges) - 1) if edges[k] < edges[k + 1]]
 
 
+# PostgreSQL: the whole chunk in one statement. The UPDATE takes each due balance row (its row lock is the
+# update's own, no separate SELECT ... FOR UPDATE pass writing a lock to every row first) and sets it; RETURNING
+# hands each inmate's previous minutes to the ledger INSERT in the same statement, and the outer SELECT counts.
+# The previous minutes come from ``s``, the statement's snapshot of the row; the update itself applies only while
+# the row still holds those minutes (``b.minutes = s.minutes``). A balance changed by a call between that snapshot
+# and the row lock is re-checked against its newest version (READ COMMITTED's re-check of an UPDATE's WHERE) and
+# left alone, so a void never disagrees with the balance it empties; the locking pass below takes it.
+_AT_ONCE = """
+    WITH done AS (
+        UPDATE calls_minutebalance b SET minutes = %(total)s, period = %(period)s, updated_at = %(now)s
+        FROM (
+            SELECT x.inmate_id, x.minutes, i.facility_id
+            FROM facilities_inmate i JOIN calls_minutebalance x ON x.inmate_id = i.id
+            WHERE i.facility_id = %(facility)s AND i.status = 'in_custody' {range}
+              AND (x.period IS NULL OR x.period < %(period)s)
+        ) s
+        WHERE b.inmate_id = s.inmate_id AND b.minutes = s.minutes AND (b.period IS NULL OR b.period < %(period)s)
+        RETURNING b.inmate_id, s.facility_id, s.minutes
+    ), entries AS (
+        {insert}
+    )
+    SELECT count(*), coalesce(sum(CASE WHEN minutes > 0 THEN minutes ELSE 0 END), 0) FROM done
+"""
+# PostgreSQL, for the chunk's transaction only: a chunk is re-runnable (every inmate it did not finish is still
+# due), so its commit need not wait for the WAL flush. Nothing can outrun it: the run's DONE state is committed
+# by a later, ordinary transaction, whose flush writes the WAL of every chunk before it, as does the commit of
+# any transaction that saw a chunk's balances. A server crash loses at most the last chunks' work, done again
+# by the run the dispatcher queues once the reset falls silent.
+_ASYNC_COMMIT = "SET LOCAL synchronous_commit = off"
+
+
+def _entries_insert(params: dict, *, source: str) -> str:
+    """The INSERT of a chunk's ledger entries from ``source`` (inmate_id, facility_id, minutes before the reset)."""
+    kinds = _KINDS_WITH_BONUS if params["bonus"] else _KINDS
+    return _INSERT_ENTRIES.replace("{kinds}", kinds).replace("{source}", source)
+
+
+def _take_locked(cursor, *, sql, params: dict, lock: str, rest: bool) -> tuple[int, int]:
+    """The chunk's due inmates read (on PostgreSQL, locked) into the temp table; ``rest``: only those it does not
+    hold yet. Returns the table's (inmates, minutes to void)."""
+    cursor.execute(sql(_FILL) + (_FILL_REST if rest else "") + lock, params)
+    cursor.execute(_COUNT)
+    count, voided = cursor.fetchone()
+    return int(count), int(voided or 0)
+
+
+def _enter_locked(cursor, *, params: dict, count: int) -> None:
+    """The ledger entries and the balances of the inmates in the temp table (``count`` of them, locked)."""
+    if not count:
+        return
+    cursor.execute(_entries_insert(params, source="calls_reset_target"), params)
+    cursor.execute(_UPDATE_BALANCES, params)
+    if cursor.rowcount != count:  # the rows were locked: this cannot differ unless something is badly wrong
+        raise RuntimeError(f"Reset chunk touched {cursor.rowcount} balances but locked {count}.")
+
+
 def _run_chunk(params: dict) -> tuple[int, int]:
     """One chunk in one transaction: (inmates reset, minutes voided)."""
     postgres = connection.vendor == "postgresql"
@@ -219,36 +275,41 @@ def _run_chunk(params: dict) -> tuple[int, int]:
     def sql(statement: str) -> str:
         return statement.replace("{range}", span)
 
-    updated = 0
     with connection.cursor() as cursor:
-        for statement in _PLAN if postgres else ():
-            cursor.execute(statement)
+        if postgres:
+            for statement in (*_PLAN, _ASYNC_COMMIT):
+                cursor.execute(statement)
+            cursor.execute(sql(_AT_ONCE).replace("{insert}", _entries_insert(params, source="done")), params)
+            count, voided = (int(v) for v in cursor.fetchone())
+            cursor.execute(sql(_ROSTER), params)
+            (roster,) = cursor.fetchone()
+            if count < roster:
+                # Some inmates in custody were not taken: already reset for this period (a second run), without a
+                # balance row yet, or with a balance changed under the statement. Give the missing a balance row,
+                # then take whoever is still due under row locks. (Usually every inmate was taken at once, and the
+                # roster is not probed for missing balances.)
+                cursor.execute(sql(_ENSURE_BALANCES), params)
+                cursor.execute(_TEMP)
+                cursor.execute(clear)
+                more, more_voided = _take_locked(cursor, sql=sql, params=params, lock=lock, rest=False)
+                _enter_locked(cursor, params=params, count=more)
+                cursor.execute(clear)
+                count, voided = count + more, voided + more_voided
+            for statement in _PLAN_RESET:
+                cursor.execute(statement)
+            return count, voided
+        # SQLite (the demo): the chunk's inmates read once into a temp table, then entered and updated.
         cursor.execute(_TEMP)
         cursor.execute(clear)
-        cursor.execute(sql(_FILL) + lock, params)
+        count, voided = _take_locked(cursor, sql=sql, params=params, lock=lock, rest=False)
         cursor.execute(sql(_ROSTER), params)
         (roster,) = cursor.fetchone()
-        cursor.execute(_COUNT)
-        count, voided = cursor.fetchone()
         if count < roster:
-            # Some inmates in custody were not taken: already reset for this period (a second run), or without a
-            # balance row yet. Give the latter one, then take whoever is still due. (Usually every inmate was
-            # taken at once, and the roster is not probed for missing balances.)
             cursor.execute(sql(_ENSURE_BALANCES), params)
-            cursor.execute(sql(_FILL) + _FILL_REST + lock, params)
-            cursor.execute(_COUNT)
-            count, voided = cursor.fetchone()
-        if count:
-            kinds = _KINDS_WITH_BONUS if params["bonus"] else _KINDS
-            cursor.execute(_INSERT_ENTRIES.replace("{kinds}", kinds), params)
-            cursor.execute(_UPDATE_BALANCES, params)
-            updated = cursor.rowcount
+            count, voided = _take_locked(cursor, sql=sql, params=params, lock=lock, rest=True)
+        _enter_locked(cursor, params=params, count=count)
         cursor.execute(clear)
-        for statement in _PLAN_RESET if postgres else ():
-            cursor.execute(statement)
-    if count and updated != count:  # the rows were locked: this cannot differ unless something is badly wrong
-        raise RuntimeError(f"Reset chunk touched {updated} balances but locked {count}.")
-    return int(count), int(voided or 0)
+    return count, voided
 
 
 def facility_reset_run(*, reset_id: int) -> MonthlyReset:
