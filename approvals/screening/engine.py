@@ -296,21 +296,28 @@ def _aware(value) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
+def parameters(subjects: list[Subject], *, days: dict[int, dt.date], now: dt.datetime,
+               connection=default_connection) -> list:
+    """The statement's parameters for ``subjects`` (k: their position), screened at ``now`` on their
+    facilities' local ``days``."""
+    rows_in = json.dumps([
+        {"k": k, "inmate_id": s.inmate_id, "facility_id": s.facility_id, "number": s.number,
+         "day": days[s.facility_id].isoformat(), "lists": s.purpose == "list", "exclude_id": s.exclude_entry_id}
+        for k, s in enumerate(subjects)
+    ])
+    return [connection.ops.adapt_datetimefield_value(now), rows_in, *statement(connection)[1]]
+
+
 def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = ()) -> Snapshot:
     """Run the statement on ``subjects`` (numbers in E.164 form): one query, and one for the policies not given."""
     now = timezone.now()
     policies = _read_policies(sorted({s.facility_id for s in subjects}), policies)
     days = {fid: local_day(p.facility.timezone, now) for fid, p in policies.items()}
     snap = Snapshot(now=now, policies=policies, days=days, facts=[Facts() for _ in subjects])
-    rows_in = json.dumps([
-        {"k": k, "inmate_id": s.inmate_id, "facility_id": s.facility_id, "number": s.number,
-         "day": days[s.facility_id].isoformat(), "lists": s.purpose == "list", "exclude_id": s.exclude_entry_id}
-        for k, s in enumerate(subjects)
-    ])
     connection = default_connection
-    sql, params = statement(connection)
+    sql, _fixed = statement(connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), rows_in, *params])
+        cursor.execute(sql, parameters(subjects, days=days, now=now, connection=connection))
         rows = cursor.fetchall()
     shared: list[tuple] = []
     for kind, k, n1, n2, n3, t1, t2, t3, t4, at1, at2 in rows:
