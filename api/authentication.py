@@ -1,13 +1,70 @@
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from facilities.models import Facility
+
 from .models import PlatformClient, hash_token
+
+LAST_USED_EVERY = 300  # seconds: last_used_at is written at most this often
+
+
+class _ClientStatement:
+    """The one statement that authenticates a token: the active client whose token hash matches, joined with
+    its facilities (one row per facility; the client's columns repeated). Written once from the models'
+    metadata (no ORM compile per request), portable (plain joins), for ``PlatformClient.from_db`` and
+    ``Facility.from_db``."""
+
+    def __init__(self):
+        through = PlatformClient.facilities.through._meta
+        m2m = PlatformClient._meta.get_field("facilities")
+        self.client_fields = [f.attname for f in PlatformClient._meta.concrete_fields]
+        self.facility_fields = [f.attname for f in Facility._meta.concrete_fields]
+        q = connection.ops.quote_name
+        client_cols = [f"c.{q(f.column)}" for f in PlatformClient._meta.concrete_fields]
+        facility_cols = [f"f.{q(f.column)}" for f in Facility._meta.concrete_fields]
+        self.sql = (
+            f"SELECT {', '.join(client_cols + facility_cols)} FROM {q(PlatformClient._meta.db_table)} c "
+            f"LEFT JOIN {q(through.db_table)} cf ON cf.{q(m2m.m2m_column_name())} = c.{q('id')} "
+            f"LEFT JOIN {q(Facility._meta.db_table)} f ON f.{q('id')} = cf.{q(m2m.m2m_reverse_name())} "
+            f"WHERE c.{q('token_hash')} = %s AND c.{q('active')}"
+        )
+
+    def client(self, token_hash: str, using: str) -> PlatformClient | None:
+        from django.db import connections
+
+        with connections[using].cursor() as cursor:
+            cursor.execute(self.sql, [token_hash])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        n = len(self.client_fields)
+        client = PlatformClient.from_db(using, self.client_fields, rows[0][:n])
+        facilities = [Facility.from_db(using, self.facility_fields, row[n:]) for row in rows if row[n] is not None]
+        # What prefetch_related("facilities") would leave: client.facilities.all() reads it, no query.
+        cached = client.facilities.all()
+        cached._result_cache, cached._prefetch_done = facilities, True
+        client._prefetched_objects_cache = {"facilities": cached}
+        return client
+
+
+_statement: _ClientStatement | None = None
+
+
+def client_for_token(token: str) -> PlatformClient | None:
+    """The active client holding ``token``, its facilities loaded with it: ONE statement."""
+    global _statement
+    if _statement is None:
+        _statement = _ClientStatement()
+    return _statement.client(hash_token(token), "default")
 
 
 class PlatformTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Token <token>``; the token is looked up by its SHA-256 hash."""
+    """``Authorization: Token <token>``; the token is looked up by its SHA-256 hash, with the client's facilities
+    in the same statement. No cache: a revoked token (``active`` false, or a new token) is refused at the next
+    request."""
 
     keyword = "Token"
 
@@ -21,15 +78,11 @@ class PlatformTokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The token contains invalid characters.") from None
-        client = (
-            PlatformClient.objects.filter(token_hash=hash_token(token), active=True)
-            .prefetch_related("facilities")
-            .first()
-        )
+        client = client_for_token(token)
         if client is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")
         now = timezone.now()
-        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 300:
+        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > LAST_USED_EVERY:
             PlatformClient.objects.filter(pk=client.pk).update(last_used_at=now)
         # request.user stays anonymous (a client is no staff user); request.auth is the client.
         return AnonymousUser(), client

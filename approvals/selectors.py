@@ -6,11 +6,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONObject, TruncDate
 from django.utils import timezone
 
-from facilities.models import CustodyEvent, Facility
+from facilities.models import CustodyEvent, Inmate
 from facilities.scoping import facility_ids_for_user, scope_for_user
 from facilities.times import local_day, recent_local_days
 
@@ -39,38 +52,58 @@ BLOCKED_NUMBER = EntryFinding.Kind.BLOCKED_NUMBER.value
 class CallScreening:
     """What the call decision needs to know about one number for one inmate, right now."""
 
-    entry: PhoneListEntry | None  # the inmate's live entry for the number
+    entry_id: int | None  # the inmate's live entry for the number
     legal: bool  # the live entry is a verified attorney number
     block_codes: list[str] = field(default_factory=list)  # "no_contact_order", "blocked_number"
     library: LibraryTerms | None = None  # the number is in the facility number library here (or system-wide)
 
 
-def call_screening(*, inmate, number: str) -> CallScreening:
-    """For the calls app: the live entry, the blocks that apply now and the number's library terms. Two
-    queries: the entry, then one statement on the facility's row for the rest (an order in force? a block?
-    the library number?).
+def call_screening_day(facility, now: dt.datetime) -> dt.date:
+    """The day a court order must be in force on for a call at ``now``: the facility's local day."""
+    return local_day(facility, now)
 
-    ``number`` is E.164. Blocks and orders are read from the active records themselves, not from
-    stored findings, so an order entered a minute ago counts at once.
-    """
-    now = timezone.now()
-    entry = (
-        PhoneListEntry.objects.filter(inmate_id=inmate.pk, number=number, status=PhoneListEntry.Status.LIVE)
-        .order_by("-id")
-        .first()
-    )
-    today = local_day(inmate.facility, now)
-    ordered = ProtectedNumber.objects.filter(in_force_q(today, prefix="order__"), number=number,
-                                             order__inmate_id=inmate.pk)
-    blocked = BlockedNumber.objects.active(now).applying_to(inmate.facility_id, inmate_ids=[inmate.pk]).filter(
-        number=number)
-    row = (Facility.objects.filter(pk=inmate.facility_id)
-           .annotate(ordered=Exists(ordered), blocked=Exists(blocked), library=library_row(number, inmate.facility_id))
-           .values("ordered", "blocked", "library").first()) or {}
-    codes = [code for code, found in ((NO_CONTACT_ORDER, row.get("ordered")), (BLOCKED_NUMBER, row.get("blocked")))
+
+def call_screening_annotations(*, inmate_ref, facility_id, number, now, day) -> dict:
+    """The screening facts of one call as expressions, to fold into another statement (the call decision's
+    gather, ``calls.gather``; ``call_screening`` below): ``screen_entry`` (the live entry: its id and whether it
+    is a verified attorney number), ``screen_ordered`` (a no-contact order in force on ``day`` protects the
+    number), ``screen_blocked`` (a block applying to the inmate here, active at ``now``), ``screen_library`` (the
+    library terms). ``inmate_ref`` reaches the inmate (an ``OuterRef``); the others are values or parameter
+    expressions; ``day`` is ``call_screening_day``. Read the row with ``call_screening_of``.
+
+    Blocks and orders are read from the active records themselves, not from stored findings, so an order
+    entered a minute ago counts at once."""
+    live = PhoneListEntry.objects.filter(inmate_id=inmate_ref, number=number, status=PhoneListEntry.Status.LIVE)
+    legal = ExpressionWrapper(Q(legal=True, legal_verified_at__isnull=False), output_field=BooleanField())
+    ordered = ProtectedNumber.objects.filter(in_force_q(day, prefix="order__"), number=number,
+                                             order__inmate_id=inmate_ref)
+    blocked = BlockedNumber.objects.active(now).applying_to(facility_id, inmate_ids=[inmate_ref]).filter(number=number)
+    return {
+        "screen_entry": Subquery(live.order_by("-id").values(row=JSONObject(pk="pk", legal=legal))[:1],
+                                 output_field=JSONField()),
+        "screen_ordered": Exists(ordered),
+        "screen_blocked": Exists(blocked),
+        "screen_library": library_row(number, facility_id),
+    }
+
+
+def call_screening_of(row: dict) -> CallScreening:
+    """The ``CallScreening`` of a row holding ``call_screening_annotations`` (JSON values as Django reads them)."""
+    entry = row["screen_entry"]
+    codes = [code for code, found in ((NO_CONTACT_ORDER, row["screen_ordered"]), (BLOCKED_NUMBER, row["screen_blocked"]))
              if found]
-    legal = bool(entry is not None and entry.legal and entry.legal_verified_at is not None)
-    return CallScreening(entry=entry, legal=legal, block_codes=codes, library=LibraryTerms.of(row.get("library")))
+    return CallScreening(entry_id=entry["pk"] if entry else None, legal=bool(entry and entry["legal"]),
+                         block_codes=codes, library=LibraryTerms.of(row["screen_library"]))
+
+
+def call_screening(*, inmate, number: str) -> CallScreening:
+    """For the calls app and the pages: the live entry, the blocks that apply now and the number's library terms,
+    in one query (``call_screening_annotations`` on the inmate's row). ``number`` is E.164."""
+    now = timezone.now()
+    annotations = call_screening_annotations(inmate_ref=OuterRef("pk"), facility_id=inmate.facility_id, number=number,
+                                             now=now, day=call_screening_day(inmate.facility, now))
+    row = Inmate.objects.filter(pk=inmate.pk).values(**annotations).first()
+    return call_screening_of(row or dict.fromkeys(annotations))
 
 
 # --------------------------------------------------------------------------- pages

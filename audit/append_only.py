@@ -10,6 +10,14 @@ What is protected, on PostgreSQL and SQLite alike:
   later screening no longer finds it): that column may go from NULL to a value, nothing else may change,
   nothing may be deleted or truncated.
 
+- ``DECIDED_ONCE``: a record of a decision whose outcome then moves (a ``calls.Call``: the call decision's
+  audit record). Every column but the outcome's is written once; the outcome's move only while the record is
+  open, and the status only along the state machine; no DELETE, no TRUNCATE. PostgreSQL: one BEFORE UPDATE
+  row trigger whose WHEN compares the row as JSON less the moving columns (so a column added later is
+  covered), a BEFORE DELETE row trigger and the TRUNCATE trigger, calling ``portal_decided_once()``; SQLite:
+  the same conditions over the columns the table has when the guard is put on. The INSERT of a decision is
+  never slowed: no trigger fires on INSERT.
+
 ``UPDATED_BY_DESIGN`` names the logs the code updates on purpose (and why), so that a test can check that
 every model shown read-only in the admin is either protected here or knowingly left out.
 
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 APPEND_ONLY: dict[str, str] = {
     "audit.AuditEvent": "the audit trail of decisions and security events",
@@ -49,16 +58,44 @@ SETTLE_ONCE: dict[str, str] = {
 
 UPDATED_BY_DESIGN: dict[str, str] = {
     "calls.MinuteBalance": "the running balance and the call decision's lock row, updated with each ledger entry",
-    "calls.Call": "a call is authorised, then completed or expired",
     "calls.MonthlyReset": "a reset's status and totals move from dispatched to running to done",
 }
 
+
+
+@dataclass(frozen=True)
+class DecidedOnce:
+    """A record of a decision (its columns written once, at INSERT) whose outcome then moves along a state
+    machine: only the ``moving`` columns change, only while ``status`` is ``open_status``, and ``status`` only to
+    one of ``next_statuses``. No DELETE, no TRUNCATE."""
+
+    why: str
+    moving: tuple[str, ...]
+    open_status: str
+    next_statuses: tuple[str, ...]
+    status: str = "status"
+
+
+DECIDED_ONCE: dict[str, DecidedOnce] = {
+    # The call decision's audit record (who: the client, what, why: the reasons, when): its decision never
+    # changes; an authorised call is completed or expires (calls.models.Call.TRANSITIONS).
+    "calls.Call": DecidedOnce(
+        why="a call decision: allowed or denied, with every reason; an allowed call is then completed or expires",
+        moving=("status", "completed_at", "duration_seconds", "minutes_charged"),
+        open_status="authorized", next_statuses=("completed", "expired"),
+    ),
+}
+
 FUNCTION = "portal_append_only"
+DECIDED_FUNCTION = "portal_decided_once"
+DECIDED_UPDATE_TRIGGER = "portal_decided_once_update"
+DECIDED_DELETE_TRIGGER = "portal_decided_once_delete"
 ROW_TRIGGER = "portal_append_only_row"
 TRUNCATE_TRIGGER = "portal_append_only_truncate"
 SETTLE_TRIGGER = "portal_append_only_settle"
 SQLITE_PREFIX = "portal_append_only_"
 GUARDS_MIGRATION = "0003_append_only_everywhere"  # the migration that puts the guards on
+DECIDED_MIGRATION = "0008_call_decision_guard"  # the calls migration that puts the decided-once guard on
 PURGING = "_portal_purge_allowed"  # set on a connection while purge_allowed() is open
 
 PG_FUNCTION = f"""
@@ -69,6 +106,115 @@ BEGIN
 END;
 $$;
 """
+
+
+PG_DECIDED_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {DECIDED_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% holds decisions: a decision is never changed or removed (% refused)', TG_TABLE_NAME, TG_OP
+        USING HINT = 'Only the outcome of an open record moves, as its state machine allows. See audit/append_only.py.';
+END;
+$$;
+"""
+
+
+def decided_models(apps) -> dict[str, DecidedOnce]:
+    """``{db_table: spec}`` for the ``DECIDED_ONCE`` models known to ``apps`` (with database column names)."""
+    tables = {}
+    for label, spec in DECIDED_ONCE.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        def column(name: str, model=model) -> str:
+            return model._meta.get_field(name).column
+
+        tables[model._meta.db_table] = DecidedOnce(
+            why=spec.why, moving=tuple(column(c) for c in spec.moving), open_status=spec.open_status,
+            next_statuses=spec.next_statuses, status=column(spec.status))
+    return tables
+
+
+def _decided_refused_when(connection, table: str, spec: DecidedOnce) -> str:
+    """The condition (on OLD and NEW) under which an UPDATE of a decided-once row is refused."""
+    q = connection.ops.quote_name
+    status = q(spec.status)
+    allowed = ", ".join(f"'{s}'" for s in (spec.open_status, *spec.next_statuses))
+    if connection.vendor == "postgresql":
+        # Every column but the moving ones, whatever columns the table gains later.
+        moving = "ARRAY[" + ", ".join(f"'{c}'" for c in spec.moving) + "]"
+        frozen_changed = f"(to_jsonb(OLD) - {moving}) IS DISTINCT FROM (to_jsonb(NEW) - {moving})"
+        moving_changed = " OR ".join(f"OLD.{q(c)} IS DISTINCT FROM NEW.{q(c)}" for c in spec.moving)
+    else:
+        frozen = [c for c in _columns(connection, table) if c not in spec.moving]
+        frozen_changed = "NOT (" + " AND ".join(f"OLD.{q(c)} IS NEW.{q(c)}" for c in frozen) + ")"
+        moving_changed = " OR ".join(f"OLD.{q(c)} IS NOT NEW.{q(c)}" for c in spec.moving)
+    return (f"({frozen_changed}) OR (OLD.{status} <> '{spec.open_status}' AND ({moving_changed})) "
+            f"OR (NEW.{status} NOT IN ({allowed}))")
+
+
+def install_decided(schema_editor, tables: dict[str, DecidedOnce]) -> None:
+    """Put the decided-once guards on ``tables`` (idempotent)."""
+    connection = schema_editor.connection
+    q = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        schema_editor.execute(PG_DECIDED_FUNCTION, params=None)
+        for table, spec in sorted(tables.items()):
+            for name in (DECIDED_UPDATE_TRIGGER, DECIDED_DELETE_TRIGGER, TRUNCATE_TRIGGER):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {q(table)}")
+            schema_editor.execute(
+                f"CREATE TRIGGER {DECIDED_UPDATE_TRIGGER} BEFORE UPDATE ON {q(table)} FOR EACH ROW "
+                f"WHEN ({_decided_refused_when(connection, table, spec)}) EXECUTE FUNCTION {DECIDED_FUNCTION}()")
+            schema_editor.execute(f"CREATE TRIGGER {DECIDED_DELETE_TRIGGER} BEFORE DELETE ON {q(table)} "
+                                  f"FOR EACH ROW EXECUTE FUNCTION {DECIDED_FUNCTION}()")
+            schema_editor.execute(f"CREATE TRIGGER {TRUNCATE_TRIGGER} BEFORE TRUNCATE ON {q(table)} "
+                                  f"FOR EACH STATEMENT EXECUTE FUNCTION {DECIDED_FUNCTION}()")
+    elif connection.vendor == "sqlite":
+        for table, spec in sorted(tables.items()):
+            message = f"{table} holds decisions: a decision is never changed or removed"
+            for kind in ("update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {q(SQLITE_PREFIX + table + '_' + kind)}")
+            schema_editor.execute(
+                f"CREATE TRIGGER {q(SQLITE_PREFIX + table + '_update')} BEFORE UPDATE ON {q(table)} "
+                f"WHEN {_decided_refused_when(connection, table, spec)} "
+                f"BEGIN SELECT RAISE(ABORT, '{message} (UPDATE refused)'); END")
+            schema_editor.execute(
+                f"CREATE TRIGGER {q(SQLITE_PREFIX + table + '_delete')} BEFORE DELETE ON {q(table)} "
+                f"BEGIN SELECT RAISE(ABORT, '{message} (DELETE refused)'); END")
+
+
+def uninstall_decided(schema_editor, tables: dict[str, DecidedOnce]) -> None:
+    connection = schema_editor.connection
+    q = connection.ops.quote_name
+    for table in sorted(tables):
+        if connection.vendor == "postgresql":
+            for name in (DECIDED_UPDATE_TRIGGER, DECIDED_DELETE_TRIGGER, TRUNCATE_TRIGGER):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {q(table)}")
+        elif connection.vendor == "sqlite":
+            for kind in ("update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {q(SQLITE_PREFIX + table + '_' + kind)}")
+
+
+def missing_decided_guards(connection, tables: dict[str, DecidedOnce]) -> list[str]:
+    """The decided-once tables that lack an enabled guard in the database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = %s AND t.tgenabled = 'O'", [DECIDED_FUNCTION])
+            present = set(cursor.fetchall())
+            names = (DECIDED_UPDATE_TRIGGER, DECIDED_DELETE_TRIGGER, TRUNCATE_TRIGGER)
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            present = set(cursor.fetchall())
+            names = None
+        else:
+            return []
+    wanted = set()
+    for table in tables:
+        for name in names or (f"{SQLITE_PREFIX}{table}_update", f"{SQLITE_PREFIX}{table}_delete"):
+            wanted.add((table, name))
+    return sorted({table for table, name in wanted - present})
 
 
 def is_history_model(model) -> bool:
@@ -213,6 +359,12 @@ def ensure_guards(*, using: str = "default", apps=None) -> list[str]:
     missing = missing_guards(connection, tables)
     if missing:
         install(_Executor(connection), {table: tables[table] for table in missing})
+    decided = {t: spec for t, spec in decided_models(apps or live_apps).items() if t in existing}
+    if decided and MigrationRecorder(connection).migration_qs.filter(app="calls", name=DECIDED_MIGRATION).exists():
+        missing_decided = missing_decided_guards(connection, decided)
+        if missing_decided:
+            install_decided(_Executor(connection), {table: decided[table] for table in missing_decided})
+        missing += missing_decided
     return missing
 
 

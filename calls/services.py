@@ -13,22 +13,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals.screening.catalogue import CALL_BLOCKING  # which findings block a call: the catalogue
-from approvals.selectors import call_screening
+from approvals.selectors import call_screening_day, call_screening_of
 from audit.services import actor_label_for, actor_user, audit_record
 from core.errors import DomainError, IllegalTransition
 from core.metrics import call_decision_counted
 from core.tasks import enqueue_on_commit
-from emergencies.selectors import EmergencyGrant, emergency_grant_for
+from emergencies.selectors import EmergencyGrant, emergency_grant_of
 from emergencies.services import emergency_call_completed, emergency_grant_use
 from facilities.models import Facility, Inmate
 from facilities.periods import period_for_facility
-from investigations.selectors import watched_exists
+from investigations.selectors import watch_since
 
+from . import gather
 from .decision import (
     CallFacts,
     Decision,
@@ -173,80 +173,90 @@ def restriction_lift(*, restriction: PhoneRestriction, reason: str, actor) -> Ph
 
 # --------------------------------------------------------------------------- the call decision
 
-def _lock_for_decision(
-    facility: Facility, register_number: str, now: dt.datetime, number: str = ""
-) -> MinuteBalance | None:
-    """One query: the inmate's balance row (locked), the inmate, its policy, its open call, restricted now?
-    any restriction not over yet (now or to come: ``retry_after`` must wait for it)? is the number or the inmate
-    on an investigator's watch list here (``watched``: the alert is queued after the commit)?"""
-    restricted = PhoneRestriction.objects.active(now).filter(inmate_id=OuterRef("inmate_id"))
-    return (
-        MinuteBalance.objects.select_for_update(of=("self",))
-        .select_related("inmate__facility__policy", "open_call")
-        .annotate(restricted=Exists(restricted),
-                  restriction_pending=Exists(_restrictions_not_over(now).filter(inmate_id=OuterRef("inmate_id"))),
-                  watched=watched_exists(number=number, facility_ref=OuterRef("inmate__facility_id"),
-                                         inmate_ref=OuterRef("inmate_id"), today=now.date()))
-        .filter(inmate__facility=facility, inmate__register_number=register_number)
-        .first()
-    )
+@dataclass(frozen=True)
+class _Gathered:
+    """The gather statement's row (``gather.COLUMNS`` and ``gather.ANNOTATIONS``)."""
+
+    balance_id: int
+    inmate_id: int
+    minutes: int
+    last_call_started_at: dt.datetime | None
+    open_call_id: int | None
+    inmate_status: str
+    calling_hours_start: dt.time
+    calling_hours_end: dt.time
+    call_gap_minutes: int
+    per_call_minutes: int
+    open_call_row: object
+    restricted: bool
+    restriction_spans: object
+    watched: bool
+    screen_entry: object
+    screen_ordered: bool
+    screen_blocked: bool
+    screen_library: object
+    grant: object
 
 
-def _restrictions_not_over(now: dt.datetime):
-    return PhoneRestriction.objects.filter(lifted_at__isnull=True).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+def _gather(facility: Facility, register_number: str, now: dt.datetime, number: str) -> _Gathered:
+    """ONE statement (``gather.statements().gather``): the inmate's balance row, locked, with everything the
+    decision reads. The balance row is created when missing; ``CallError`` for an unknown inmate."""
+    compiled = gather.statements().gather
+    values = {"now": now, "number": number, "facility_id": facility.pk, "register_number": register_number,
+              "day": call_screening_day(facility, now), "watch_since": watch_since(now.date())}
+    with connection.cursor() as cursor:
+        row = compiled.row(cursor, values)
+        if row is None:
+            inmate = Inmate.objects.filter(facility=facility, register_number=register_number).values("pk").first()
+            if inmate is None:
+                raise CallError(code="unknown_inmate", message=f"No inmate {register_number} at {facility.code}.",
+                                status=404)
+            MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate["pk"])], ignore_conflicts=True)
+            row = compiled.row(cursor, values)
+    return _Gathered(*row)
 
 
-def _balance_for_decision(facility: Facility, register_number: str, now: dt.datetime, number: str) -> MinuteBalance:
-    """The locked balance row of the inmate (created when missing); ``CallError`` for an unknown inmate."""
-    balance = _lock_for_decision(facility, register_number, now, number)
-    if balance is None:
-        inmate = Inmate.objects.filter(facility=facility, register_number=register_number).first()
-        if inmate is None:
-            raise CallError(code="unknown_inmate", message=f"No inmate {register_number} at {facility.code}.", status=404)
-        MinuteBalance.objects.bulk_create([MinuteBalance(inmate_id=inmate.pk)], ignore_conflicts=True)
-        balance = _lock_for_decision(facility, register_number, now, number)
-    return balance
-
-
-def _open_call(balance: MinuteBalance) -> Call | None:
-    if balance.open_call_id is None:
+def _open_call(row: _Gathered) -> OpenCallFacts | None:
+    if row.open_call_id is None:
         return None
-    open_call = balance.open_call
-    if open_call is None or open_call.pk != balance.open_call_id:
+    seen = gather.open_call_of(row.open_call_row)
+    if seen is not None and seen[0] == row.open_call_id:
+        _, status, expires_at = seen
+    else:
         # The row was changed by a transaction we waited for (the lock re-reads the balance row
         # but not the joined call): read the call it now points to.
-        open_call = Call.objects.filter(pk=balance.open_call_id).first()
-    return open_call
+        found = Call.objects.filter(pk=row.open_call_id).values_list("status", "expires_at").first()
+        if found is None:
+            return None
+        status, expires_at = found
+    return OpenCallFacts(pk=row.open_call_id, authorized=status == Call.Status.AUTHORIZED, expires_at=expires_at)
 
 
-def _call_facts(balance: MinuteBalance, *, number: str, now: dt.datetime) -> tuple[CallFacts, EmergencyGrant | None]:
+def _call_facts(row: _Gathered, *, facility: Facility) -> tuple[CallFacts, EmergencyGrant | None]:
     """The facts of ``decision.decide`` (screening, emergency grant, restrictions in the way) and the grant."""
-    inmate = balance.inmate
-    policy = inmate.facility.policy
-    screening = call_screening(inmate=inmate, number=number)
+    screening = call_screening_of({name: getattr(row, name) for name in _SCREENING})
     library = screening.library
-    # A legal or library call is never the emergency call: no grant to look up.
-    grant = None if screening.legal or library else emergency_grant_for(inmate=inmate, number=number, at=now)
-    restrictions = ()
-    if balance.restriction_pending and not screening.legal:
-        restrictions = tuple(_restrictions_not_over(now).filter(inmate=inmate).values_list("starts_at", "ends_at"))
-    open_call = _open_call(balance)
+    # A legal or library call is never the emergency call: no grant.
+    grant = None if screening.legal or library else emergency_grant_of(row.grant)
+    restrictions = () if screening.legal else gather.spans_of(row.restriction_spans)
     facts = CallFacts(
-        in_custody=inmate.in_custody,
-        policy=PolicyFacts(tz=inmate.facility.tz, calling_hours=(policy.calling_hours_start, policy.calling_hours_end),
-                           call_gap_minutes=policy.call_gap_minutes, per_call_minutes=policy.per_call_minutes),
-        on_list=screening.entry is not None, legal=screening.legal,
+        in_custody=row.inmate_status == Inmate.Status.IN_CUSTODY,
+        policy=PolicyFacts(tz=facility.tz, calling_hours=(row.calling_hours_start, row.calling_hours_end),
+                           call_gap_minutes=row.call_gap_minutes, per_call_minutes=row.per_call_minutes),
+        on_list=screening.entry_id is not None, legal=screening.legal,
         blocking_findings=tuple(c for c in CALL_BLOCKING if c in screening.block_codes),
         emergency=None if grant is None else EmergencyGrantFacts(max_minutes=grant.max_minutes, charged=grant.charged),
         library=None if library is None else LibraryFacts(
             monitored=library.monitored, charged=library.charged, calling_hours_apply=library.calling_hours_apply,
             gap_applies=library.gap_applies),
-        restricted=balance.restricted, restrictions=restrictions,
-        balance_minutes=balance.minutes, last_charged_call_start=balance.last_call_started_at,
-        open_call=None if open_call is None else OpenCallFacts(
-            pk=open_call.pk, authorized=open_call.status == Call.Status.AUTHORIZED, expires_at=open_call.expires_at),
+        restricted=bool(row.restricted), restrictions=restrictions,
+        balance_minutes=row.minutes, last_charged_call_start=row.last_call_started_at,
+        open_call=_open_call(row),
     )
     return facts, grant
+
+
+_SCREENING = ("screen_entry", "screen_ordered", "screen_blocked", "screen_library")
 
 
 @transaction.atomic
@@ -254,23 +264,24 @@ def call_authorize(
     *, facility: Facility, register_number: str, number: str, dialed_number: str = "", client=None,
     at: dt.datetime | None = None,
 ) -> Call:
-    """Decide one call (domain.md §4, ``decision.decide``). Allowed or denied, the attempt is kept with every reason.
+    """Decide one call (domain.md §4, ``decision.decide``). Allowed or denied, the attempt is kept with every reason:
+    the ``Call`` row is the decision's audit record (who: the client, what, why: the reasons, when).
 
     ``number`` is E.164. Raises ``CallError("unknown_inmate")`` (nothing written) for an unknown inmate. A fixed
-    number of queries: the balance row lock (with inmate, open call and restriction), the screening
-    (approvals: two, the library number's terms folded into the second), the emergency grant look-up (not for
-    a legal or library number), the call insert, the balance update, the audit event.
+    number of statements (``calls/gather.py``): the gather (the balance row locked, with the inmate, its policy,
+    open call, restrictions, watch, screening and emergency grant), the call insert, and for an allowed call the
+    balance update. An emergency call adds the grant's use, a lapsed open call its expiry.
     """
     started = time.monotonic()
     now = at or timezone.now()
-    balance = _balance_for_decision(facility, register_number, now, number)
-    facts, grant = _call_facts(balance, number=number, now=now)
+    row = _gather(facility, register_number, now, number)
+    facts, grant = _call_facts(row, facility=facility)
     decision = decide(facts, now)
-    call = _record_decision(balance, decision, facts=facts, grant=grant, number=number,
+    call = _record_decision(row, decision, facility=facility, facts=facts, grant=grant, number=number,
                             dialed_number=dialed_number, client=client, now=now)
-    if balance.watched:  # an investigator watches the number or the inmate: alert after the commit, no query here
+    if row.watched:  # an investigator watches the number or the inmate: alert after the commit, no query here
         enqueue_on_commit("investigations.watch_alerts", call_id=call.pk, facility_id=facility.pk,
-                          inmate_id=balance.inmate_id, number=number, allowed=decision.allowed,
+                          inmate_id=row.inmate_id, number=number, allowed=decision.allowed,
                           occurred_at=now.isoformat())
     # Prometheus figures (core/metrics.py): in memory, no SQL statement.
     call_decision_counted(allowed=decision.allowed, kind=decision.kind, reasons=decision.reasons,
@@ -279,40 +290,35 @@ def call_authorize(
 
 
 def _record_decision(
-    balance: MinuteBalance, decision: Decision, *, facts: CallFacts, grant: EmergencyGrant | None, number: str,
-    dialed_number: str, client, now: dt.datetime,
+    row: _Gathered, decision: Decision, *, facility: Facility, facts: CallFacts, grant: EmergencyGrant | None,
+    number: str, dialed_number: str, client, now: dt.datetime,
 ) -> Call:
-    """Keep the attempt (a ``Call``), move the balance row's open call and gap start, use the emergency grant."""
-    inmate = balance.inmate
-    facility = inmate.facility
+    """Keep the attempt (a ``Call``: the decision's audit record), move the balance row's open call and gap start,
+    use the emergency grant."""
     allowed = decision.allowed
-    call = Call.objects.create(
-        facility=facility, inmate=inmate, dialed_number=(dialed_number or number)[:40], number=number,
+    call = Call(
+        facility_id=facility.pk, inmate_id=row.inmate_id, dialed_number=(dialed_number or number)[:40], number=number,
         status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=decision.kind,
         monitored=decision.monitored, charged=decision.charged, max_minutes=decision.max_minutes,
         reasons=list(decision.reasons), retry_after=decision.retry_after, requested_at=now,
         expires_at=now + dt.timedelta(minutes=decision.max_minutes) + completion_grace() if allowed else None,
-        previous_call_started_at=balance.last_call_started_at,
+        previous_call_started_at=row.last_call_started_at,
         emergency_request_id=grant.request_id if decision.uses_emergency_grant else None,
-        client=client if getattr(client, "_meta", None) is not None else None,
+        client_id=client.pk if getattr(client, "_meta", None) is not None else None,
         client_label=actor_label_for(client)[:150],
     )
-    if decision.expire_open_call:
-        Call.objects.filter(pk=facts.open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
-        balance.open_call = None
-    if allowed:
-        balance.open_call = call
-        if decision.charged:
-            balance.last_call_started_at = now
-        if decision.uses_emergency_grant:
-            emergency_grant_use(grant=grant, call=call)
-    if allowed or decision.expire_open_call:
-        balance.save(update_fields=["open_call", "last_call_started_at", "updated_at"])
-    audit_record(
-        action="call_allowed" if allowed else "call_denied", actor=client, facility=facility, target=call,
-        data={"inmate": inmate.register_number, "number": number, "kind": decision.kind,
-              "reasons": list(decision.reasons), "max_minutes": call.max_minutes},
-    )
+    statements = gather.statements()
+    with connection.cursor() as cursor:
+        call.pk = statements.insert_call(cursor, call)
+        call._state.adding, call._state.db = False, "default"
+        if decision.expire_open_call:
+            Call.objects.filter(pk=facts.open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
+        if allowed or decision.expire_open_call:
+            statements.update_balance(
+                cursor, balance_id=row.balance_id, open_call_id=call.pk if allowed else None,
+                last_call_started_at=now if allowed and decision.charged else row.last_call_started_at, now=now)
+    if decision.uses_emergency_grant:
+        emergency_grant_use(grant=grant, call=call)
     return call
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from core.numbers import NumberNotCallable, normalize_number
@@ -26,11 +26,39 @@ class EmergencyGrant:
     charged: bool
 
 
+def emergency_grants(*, inmate_ref, number, at) -> QuerySet[EmergencyRequest]:
+    """The one rule of an emergency grant: the approved, unused requests of the inmate (``inmate_ref``: an id or an
+    ``OuterRef``) for ``number`` (E.164) whose window contains ``at`` (values or parameter expressions), the one
+    to use first first."""
+    return EmergencyRequest.objects.filter(
+        inmate_id=inmate_ref, caller_number=number, status=Status.APPROVED, used_at__isnull=True,
+        window_start__lte=at, window_end__gt=at,
+    ).order_by("window_end", "id")
+
+
+def emergency_grant_row(*, inmate_ref, number, at) -> Subquery:
+    """``emergency_grants``' first row as one JSON value, to fold into another statement (the call decision's
+    gather, ``calls.gather``); ``emergency_grant_of`` reads it."""
+    return Subquery(
+        emergency_grants(inmate_ref=inmate_ref, number=number, at=at)
+        .values(row=JSONObject(id="id", call_minutes="call_minutes", charged="charged"))[:1],
+        output_field=JSONField(),
+    )
+
+
+def emergency_grant_of(row: dict | None) -> EmergencyGrant | None:
+    if not row:
+        return None
+    return EmergencyGrant(request_id=row["id"], max_minutes=row["call_minutes"], charged=bool(row["charged"]))
+
+
 def emergency_grant_for(*, inmate: Inmate, number: str, at: dt.datetime) -> EmergencyGrant | None:
     """The approved, unused request of ``inmate`` for ``number`` (E.164) whose window contains ``at``.
 
     Locks the request row (``select_for_update``): call it inside the transaction that creates the
-    call, then ``services.emergency_grant_use`` so a second attempt finds nothing. One query.
+    call, then ``services.emergency_grant_use`` so a second attempt finds nothing. One query. (The call
+    decision reads the grant in its gather statement, ``emergency_grant_row``, under the lock of the inmate's
+    balance row; ``emergency_grant_use`` spends it only if it is still approved and unused.)
     """
     if not number.startswith("+"):
         try:
@@ -38,22 +66,11 @@ def emergency_grant_for(*, inmate: Inmate, number: str, at: dt.datetime) -> Emer
         except NumberNotCallable:
             return None
     row = (
-        EmergencyRequest.objects.select_for_update()
-        .filter(
-            inmate=inmate,
-            caller_number=number,
-            status=Status.APPROVED,
-            used_at__isnull=True,
-            window_start__lte=at,
-            window_end__gt=at,
-        )
-        .order_by("window_end", "id")
+        emergency_grants(inmate_ref=inmate.pk, number=number, at=at).select_for_update()
         .values("id", "call_minutes", "charged")
         .first()
     )
-    if row is None:
-        return None
-    return EmergencyGrant(request_id=row["id"], max_minutes=row["call_minutes"], charged=row["charged"])
+    return emergency_grant_of(row)
 
 
 STATUS_LABELS = dict(EmergencyRequest.Status.choices)

@@ -16,13 +16,19 @@ from facilities.scoping import INVESTIGATOR_ROLES, facility_ids_for_user, scope_
 from .models import WatchAlert, WatchEntry
 
 
-def watched_exists(*, number: str, facility_ref, inmate_ref, today: dt.date) -> Exists:
+def watch_since(today: dt.date) -> dt.date:
+    """The earliest day an open watch entry may end on and still match a call on ``today`` (a UTC day): one day
+    of margin, since no facility's local day is more than a day behind. The task
+    (``services.watch_alerts_record``) checks each entry's end against its facility's own day."""
+    return today - dt.timedelta(days=1)
+
+
+def watched_exists(*, number, facility_ref, inmate_ref, since) -> Exists:
     """For the call decision's one gather statement: is the number, or the inmate (``inmate_ref``: an
-    ``OuterRef``), on an open watch entry at the facility (``facility_ref``)? ``today`` is the earliest local day
-    any facility may be on: the task (``services.watch_alerts_record``) checks each entry's end against its
-    facility's own day."""
+    ``OuterRef``), on an open watch entry at the facility (``facility_ref``) ending on ``since`` or later
+    (``watch_since``)? ``number`` and ``since`` are values or parameter expressions."""
     return Exists(
-        WatchEntry.objects.open().filter(facility_id=facility_ref, ends_on__gte=today - dt.timedelta(days=1))
+        WatchEntry.objects.open().filter(facility_id=facility_ref, ends_on__gte=since)
         .filter(Q(kind=WatchEntry.Kind.NUMBER, number=number) | Q(kind=WatchEntry.Kind.INMATE, inmate_id=inmate_ref))
     )
 

@@ -68,12 +68,12 @@ def test_call_screening_live_legal_and_blocks(inmate, home, django_assert_max_nu
     entry = PhoneListEntryFactory(
         inmate=inmate, number=NUMBER, legal=True, legal_verified_at=timezone.now(), relationship="attorney"
     )
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         result = call_screening(inmate=inmate, number=NUMBER)
-    assert result.entry == entry and result.legal and result.block_codes == []
+    assert result.entry_id == entry.pk and result.legal and result.block_codes == []
     NoContactOrderFactory(inmate=inmate, numbers=[NUMBER])
     BlockedNumberFactory(facility=home, number=NUMBER)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         result = call_screening(inmate=inmate, number=NUMBER)
     assert result.block_codes == ["no_contact_order", "blocked_number"]
 
@@ -84,11 +84,11 @@ def test_call_screening_ignores_ended_and_future_orders_and_other_facility_block
     BlockedNumberFactory(facility=other, number=NUMBER)
     BlockedNumberFactory(facility=home, number=NUMBER, ends_at=timezone.now() - dt.timedelta(seconds=1))
     result = call_screening(inmate=inmate, number=NUMBER)
-    assert result.entry is None and not result.legal and result.block_codes == []
+    assert result.entry_id is None and not result.legal and result.block_codes == []
     BlockedNumberFactory(facility=other, number=NUMBER, system_wide=True)
     assert call_screening(inmate=inmate, number=NUMBER).block_codes == ["blocked_number"]
 
 
 def test_call_screening_pending_entry_is_not_live(inmate):
     PhoneListEntryFactory(inmate=inmate, number=NUMBER, status=PhoneListEntry.Status.PENDING)
-    assert call_screening(inmate=inmate, number=NUMBER).entry is None
+    assert call_screening(inmate=inmate, number=NUMBER).entry_id is None

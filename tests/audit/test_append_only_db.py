@@ -94,9 +94,21 @@ def test_every_read_only_log_in_the_admin_is_protected_or_knowingly_updated():
     """A new log shown with AppendOnlyAdmin must be guarded, or named in UPDATED_BY_DESIGN with the reason."""
     logs = {model._meta.label for model, model_admin in admin.site._registry.items()
             if isinstance(model_admin, AppendOnlyAdmin)}
-    known = {*append_only.APPEND_ONLY, *append_only.SETTLE_ONCE, *append_only.UPDATED_BY_DESIGN}
+    known = {*append_only.APPEND_ONLY, *append_only.SETTLE_ONCE, *append_only.DECIDED_ONCE,
+             *append_only.UPDATED_BY_DESIGN}
     assert logs - known == set()
     assert not set(append_only.APPEND_ONLY) & set(append_only.UPDATED_BY_DESIGN)
+    assert not set(append_only.DECIDED_ONCE) & set(append_only.UPDATED_BY_DESIGN)
+
+
+def test_the_decided_once_spec_of_a_call_follows_its_state_machine():
+    """audit/ cannot import calls (the layers): its spec of Call is checked against Call.TRANSITIONS here."""
+    from calls.models import Call
+
+    spec = append_only.DECIDED_ONCE["calls.Call"]
+    open_statuses = [status for status, following in Call.TRANSITIONS.items() if following]
+    assert open_statuses == [spec.open_status]
+    assert set(Call.TRANSITIONS[spec.open_status]) == set(spec.next_statuses)
 
 
 def test_update_delete_and_truncate_are_refused_on_every_protected_table(world):
