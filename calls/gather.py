@@ -213,6 +213,43 @@ class Statements:
                                          self.prep_moment(now, connection), balance_id])
 
 
+def cursor(using: str = "default"):
+    """A cursor for the decision's statements. PostgreSQL: server-side binding with each statement prepared on
+    the connection at its first run (``prepare=True``): the gather's plan (about 0.9 ms of planning for 0.2 ms of
+    execution) is made once per connection, which Django keeps (``CONN_MAX_AGE``). Safe with direct connections
+    (production has no pooler); a transaction-mode pooler would need its prepared-statement support. Elsewhere
+    (SQLite): Django's own cursor. Either way Django's wrapper counts and logs the statements."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing, even when asked
+        raw.prepare_threshold = NEVER_BY_ITSELF
+    return connection._prepare_cursor(_prepared_cursor_class()(raw))
+
+
+# psycopg prepares a statement run this many times by itself: never, in effect (Django's cursors bind on the
+# client and never prepare); only these statements ask for it (``prepare=True``).
+NEVER_BY_ITSELF = 2**31 - 1
+
+
+_prepared_class = None
+
+
+def _prepared_cursor_class():
+    global _prepared_class
+    if _prepared_class is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparedCursor(ServerBindingCursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _prepared_class = PreparedCursor
+    return _prepared_class
+
+
 _compiled: dict[str, Statements] = {}
 
 
@@ -223,4 +260,4 @@ def statements(using: str = "default") -> Statements:
     return found
 
 
-__all__ = ["ANNOTATIONS", "COLUMNS", "Param", "restrictions_not_over", "spans_of", "statements"]
+__all__ = ["ANNOTATIONS", "COLUMNS", "Param", "cursor", "restrictions_not_over", "spans_of", "statements"]
