@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "portal_bench_screening"
+DB_NAME = os.environ.get("BENCH_SCREENING_DB", "portal_bench_screening")  # another name: a second volume
 BASE_URL = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 
 

@@ -19,6 +19,7 @@ subjects' table differs) and kept: screening a number compiles nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -105,18 +106,24 @@ class Subject:
 SUBJECTS = "screen_subjects"  # the statement's table of subjects (alias ``s`` in its branches)
 LISTS = "screen_lists"  # list requests' inmates: their list's size, last change and leave
 
-# The subjects' table, per vendor: the subjects as one JSON array, the time of screening as one parameter.
+# The subjects' table, per vendor: the time of screening and the subjects as one JSON array.
 # Columns: k (the subject's position), inmate_id, facility_id, number, day (the facility's local day),
 # lists (list limits apply), exclude_id (an entry left out of the list), screened_at (now).
 _SUBJECT_COLUMNS = (("k", "integer"), ("inmate_id", "bigint"), ("facility_id", "bigint"), ("number", "text"),
                     ("day", "date"), ("lists", "boolean"), ("exclude_id", "bigint"))
 _SUBJECTS_SQL = {
-    "postgresql": (f"{SUBJECTS} AS (SELECT t.*, CAST(%s AS timestamptz) AS screened_at FROM jsonb_to_recordset(CAST(%s AS jsonb))"
-                   f" AS t({', '.join(f'{name} {kind}' for name, kind in _SUBJECT_COLUMNS)}))"),
+    "postgresql": (f"{SUBJECTS} AS (SELECT t.*, CAST(%s AS timestamptz) AS screened_at FROM jsonb_to_recordset("
+                   f"CAST(%s AS jsonb)) AS t({', '.join(f'{name} {kind}' for name, kind in _SUBJECT_COLUMNS)})"
+                   "{limit})"),
     "sqlite": (f"{SUBJECTS} AS (SELECT "
                + ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name, _ in _SUBJECT_COLUMNS)
-               + ", %s AS screened_at FROM json_each(%s))"),
+               + ", %s AS screened_at FROM json_each(%s){limit})"),
 }
+# A LIMIT of at least the number of subjects (it leaves none out) tells PostgreSQL's planner how many rows the
+# JSON holds (it assumes 100 of any set-returning function): one subject, so index look-ups, not hash joins.
+# It is written in the statement, not passed: a prepared statement's generic plan then costs what each custom
+# plan costs, and PostgreSQL keeps it instead of planning every screening again. One statement per bound.
+LIMITS = (1, 10, 100)  # subjects up to each, then none (more than 100: the planner's 100 is near enough)
 
 
 class SubjectColumn(Expression):
@@ -154,8 +161,9 @@ def _select(queryset, connection) -> tuple[str, list]:
 _COLUMNS = "kind, k, n1, n2, n3, t1, t2, t3, t4, at1, at2"
 
 
-def _build(connection) -> tuple[str, list]:
-    """The statement and its fixed parameters (after the subjects' two) for ``connection``'s vendor."""
+def _build(connection, limit: int | None) -> tuple[str, list]:
+    """The statement and its fixed parameters (after the subjects' two) for ``connection``'s vendor, for at
+    most ``limit`` subjects (None: any number)."""
     day = SubjectColumn("day", DateField())
     at = SubjectColumn("screened_at", DateTimeField())
     facility = SubjectColumn("facility_id", BigIntegerField())
@@ -185,7 +193,8 @@ def _build(connection) -> tuple[str, list]:
         ),
         connection,
     )
-    sql = f"""WITH {_SUBJECTS_SQL[connection.vendor]},
+    subjects = _SUBJECTS_SQL[connection.vendor].format(limit=f" LIMIT {limit:d}" if limit else "")
+    sql = f"""WITH {subjects},
 {LISTS}(inmate_id, size_all, size_apart, last_live, last_removed, leave) AS ({lists})
 SELECT 'order' AS kind, s.k AS k, {order}.id AS n1, CAST(NULL AS bigint) AS n2, CAST(NULL AS bigint) AS n3,
        {order}.order_number AS t1, {order}.court AS t2, {order}.protected_name AS t3, CAST(NULL AS text) AS t4,
@@ -232,15 +241,16 @@ SELECT 'list', NULL, l.size_all, l.size_apart, l.inmate_id, CAST(l.leave AS text
     return sql, params
 
 
-_STATEMENTS: dict[str, tuple[str, list]] = {}
+_STATEMENTS: dict[tuple[str, int | None], tuple[str, list]] = {}
 
 
-def statement(connection=default_connection) -> tuple[str, list]:
-    """The screening statement for ``connection`` and its fixed parameters (the subjects' time and JSON go
-    first), built once per vendor."""
-    built = _STATEMENTS.get(connection.vendor)
+def statement(connection=default_connection, subjects: int = 1) -> tuple[str, list]:
+    """The screening statement for ``connection`` and for that many subjects, and its fixed parameters
+    (``parameters`` puts the time and the subjects' JSON first), built once per vendor and bound."""
+    key = (connection.vendor, next((limit for limit in LIMITS if subjects <= limit), None))
+    built = _STATEMENTS.get(key)
     if built is None:
-        built = _STATEMENTS[connection.vendor] = _build(connection)
+        built = _STATEMENTS[key] = _build(connection, key[1])
     return built
 
 
@@ -296,6 +306,46 @@ def _aware(value) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
+def _cursor(connection):
+    """A cursor for the statement, counted and logged as any Django cursor. On PostgreSQL it binds its
+    parameters on the server and has the statement prepared on the connection, so that PostgreSQL plans it a
+    few times and then keeps its generic plan: planning the union costs several times running it.
+
+    Django's cursors bind on the client and never prepare; Django leaves psycopg's ``prepare_threshold``
+    unset, which would stop this one too, so it is set so high that only this statement asks. Where the
+    database's OPTIONS name a threshold (None behind a PgBouncer older than 1.21 in transaction mode), it
+    stands, and psycopg follows it here too."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    prepare = None
+    if "prepare_threshold" not in connection.settings_dict.get("OPTIONS", {}):
+        prepare = True
+        if connection.connection.prepare_threshold is None:
+            connection.connection.prepare_threshold = 2**31 - 1  # none but those asked for
+    raw = _preparing_cursor_class()(connection.connection, prepare=prepare)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Executes with ``prepare`` (True: prepared at once; None: psycopg's threshold decides)."""
+
+        def __init__(self, *args, prepare: bool | None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.prepare = prepare
+
+        def execute(self, query, params=None, **kwargs):
+            kwargs.setdefault("prepare", self.prepare)
+            return super().execute(query, params, **kwargs)
+
+    return PreparingCursor
+
+
 def parameters(subjects: list[Subject], *, days: dict[int, dt.date], now: dt.datetime,
                connection=default_connection) -> list:
     """The statement's parameters for ``subjects`` (k: their position), screened at ``now`` on their
@@ -305,7 +355,7 @@ def parameters(subjects: list[Subject], *, days: dict[int, dt.date], now: dt.dat
          "day": days[s.facility_id].isoformat(), "lists": s.purpose == "list", "exclude_id": s.exclude_entry_id}
         for k, s in enumerate(subjects)
     ])
-    return [connection.ops.adapt_datetimefield_value(now), rows_in, *statement(connection)[1]]
+    return [connection.ops.adapt_datetimefield_value(now), rows_in, *statement(connection, len(subjects))[1]]
 
 
 def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = ()) -> Snapshot:
@@ -315,8 +365,8 @@ def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = (
     days = {fid: local_day(p.facility.timezone, now) for fid, p in policies.items()}
     snap = Snapshot(now=now, policies=policies, days=days, facts=[Facts() for _ in subjects])
     connection = default_connection
-    sql, _fixed = statement(connection)
-    with connection.cursor() as cursor:
+    sql, _fixed = statement(connection, len(subjects))
+    with _cursor(connection) as cursor:
         cursor.execute(sql, parameters(subjects, days=days, now=now, connection=connection))
         rows = cursor.fetchall()
     shared: list[tuple] = []
