@@ -189,6 +189,16 @@ def _update_sql(using: str) -> str:
             f"WHERE {q(MinuteBalance._meta.pk.column)} = %s")
 
 
+def _insert_open_sql(using: str) -> str:
+    q = connections[using].ops.quote_name
+    field = MinuteBalance._meta.get_field
+    insert, _ = _insert_sql(using)
+    return (f"WITH c AS ({insert}) UPDATE {q(MinuteBalance._meta.db_table)} SET "
+            f"{q(field('open_call').column)} = (SELECT {q(Call._meta.pk.column)} FROM c), "
+            f"{q(field('last_call_started_at').column)} = %s, {q(field('updated_at').column)} = %s "
+            f"WHERE {q(MinuteBalance._meta.pk.column)} = %s RETURNING (SELECT {q(Call._meta.pk.column)} FROM c)")
+
+
 class Statements:
     """The decision's statements for one database alias, compiled on first use (inside a transaction: the gather
     locks)."""
@@ -198,6 +208,7 @@ class Statements:
         self.gather = Compiled(gather_queryset(), using)
         self.insert_sql, self.insert_fields = _insert_sql(using)
         self.update_sql = _update_sql(using)
+        self.insert_open_sql = _insert_open_sql(using) if connections[using].vendor == "postgresql" else None
         self.prep_moment: Callable = DateTimeField().get_db_prep_save
 
     def insert_call(self, cursor, call: Call) -> int:
@@ -211,6 +222,22 @@ class Statements:
         connection = connections[self.using]
         cursor.execute(self.update_sql, [open_call_id, self.prep_moment(last_call_started_at, connection),
                                          self.prep_moment(now, connection), balance_id])
+
+    def insert_call_and_open_it(self, cursor, call: Call, *, balance_id: int,
+                                last_call_started_at: dt.datetime | None, now: dt.datetime) -> int:
+        """The allowed call's INSERT and the balance row's UPDATE (the call in progress, the gap's start). On
+        PostgreSQL one statement (the INSERT in a WITH, the balance's foreign key checked at the commit as
+        always); elsewhere the two statements."""
+        if self.insert_open_sql is None:
+            pk = self.insert_call(cursor, call)
+            self.update_balance(cursor, balance_id=balance_id, open_call_id=pk,
+                                last_call_started_at=last_call_started_at, now=now)
+            return pk
+        connection = connections[self.using]
+        cursor.execute(self.insert_open_sql, [
+            *(f.get_db_prep_save(getattr(call, f.attname), connection) for f in self.insert_fields),
+            self.prep_moment(last_call_started_at, connection), self.prep_moment(now, connection), balance_id])
+        return cursor.fetchone()[0]
 
 
 def cursor(using: str = "default"):

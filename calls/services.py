@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from approvals.screening.catalogue import CALL_BLOCKING  # which findings block a call: the catalogue
@@ -204,7 +204,7 @@ def _gather(facility: Facility, register_number: str, now: dt.datetime, number: 
     compiled = gather.statements().gather
     values = {"now": now, "number": number, "facility_id": facility.pk, "register_number": register_number,
               "day": call_screening_day(facility, now), "watch_since": watch_since(now.date())}
-    with connection.cursor() as cursor:
+    with gather.cursor() as cursor:
         row = compiled.row(cursor, values)
         if row is None:
             inmate = Inmate.objects.filter(facility=facility, register_number=register_number).values("pk").first()
@@ -308,15 +308,19 @@ def _record_decision(
         client_label=actor_label_for(client)[:150],
     )
     statements = gather.statements()
-    with connection.cursor() as cursor:
-        call.pk = statements.insert_call(cursor, call)
+    with gather.cursor() as cursor:
+        if allowed:  # the call in progress, and the gap's start when charged
+            call.pk = statements.insert_call_and_open_it(
+                cursor, call, balance_id=row.balance_id,
+                last_call_started_at=now if decision.charged else row.last_call_started_at, now=now)
+        else:
+            call.pk = statements.insert_call(cursor, call)
         call._state.adding, call._state.db = False, "default"
         if decision.expire_open_call:
             Call.objects.filter(pk=facts.open_call.pk, status=Call.Status.AUTHORIZED).update(status=Call.Status.EXPIRED)
-        if allowed or decision.expire_open_call:
-            statements.update_balance(
-                cursor, balance_id=row.balance_id, open_call_id=call.pk if allowed else None,
-                last_call_started_at=now if allowed and decision.charged else row.last_call_started_at, now=now)
+            if not allowed:  # no call in progress any more
+                statements.update_balance(cursor, balance_id=row.balance_id, open_call_id=None,
+                                          last_call_started_at=row.last_call_started_at, now=now)
     if decision.uses_emergency_grant:
         emergency_grant_use(grant=grant, call=call)
     return call
