@@ -16,6 +16,7 @@ from .serializers import (
     AuthorizeResponseSerializer,
     CompleteRequestSerializer,
     CompleteResponseSerializer,
+    plain_text_data,
 )
 
 AUTHORIZE_ERRORS = error_responses({
@@ -45,7 +46,7 @@ class AuthorizeView(APIView):
         ),
     )
     def post(self, request):
-        data = validated(AuthorizeRequestSerializer, request)
+        data = plain_text_data(AuthorizeRequestSerializer, request.data) or validated(AuthorizeRequestSerializer, request)
         facility = facility_for_client(request.auth, data["facility"])
         number = normalize_number(data["dialed_number"])  # NumberNotCallable: 400
         call = services.call_authorize(
