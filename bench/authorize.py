@@ -249,7 +249,7 @@ def _queries_per_decision(token: str, inmates: int) -> dict:
     _forget_decisions(connection, "UPDATE calls_minutebalance SET open_call_id = NULL, last_call_started_at = NULL "
                                   "WHERE inmate_id = 20")
     def statements(ctx):  # BEGIN / COMMIT are not queries
-        return sum(1 for q in ctx.captured_queries if q["sql"].split()[0].upper() not in ("BEGIN", "COMMIT"))
+        return sum(1 for q in ctx.captured_queries if (q["sql"] or "?").split()[0].upper() not in ("BEGIN", "COMMIT"))
 
     return {"allowed": statements(allowed), "denied": statements(denied), "auth": statements(ping)}
 

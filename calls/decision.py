@@ -1,7 +1,7 @@
 """The call decision (domain.md §4) as a pure function of the facts: no ORM, no database, no clock.
 
 ``services.call_authorize`` gathers a ``CallFacts`` in a fixed number of queries, calls ``decide`` and records
-the ``Decision`` (the call, the balance, the emergency grant's use, the audit event). Every rule of the
+the ``Decision`` (the call row, which is its audit record, the balance, the emergency grant's use). Every rule of the
 decision lives here; the time-based rules' ``retry_after`` is computed by ``timing.retry_after``.
 
 The rules, in the order their reasons are listed (``REASONS``): the inmate is in custody; no phone

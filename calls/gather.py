@@ -264,6 +264,11 @@ NEVER_BY_ITSELF = 2**31 - 1
 _prepared_class = None
 
 
+class _Shown:
+    def __init__(self, query: bytes):
+        self.query = query
+
+
 def _prepared_cursor_class():
     global _prepared_class
     if _prepared_class is None:
@@ -271,7 +276,10 @@ def _prepared_cursor_class():
 
         class PreparedCursor(ServerBindingCursor):
             def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
+                result = super().execute(query, params, prepare=True, binary=binary)
+                # What Django's query log reads (``last_executed_query``): psycopg keeps no query here.
+                self._query = _Shown(query.encode())
+                return result
 
         _prepared_class = PreparedCursor
     return _prepared_class

@@ -280,3 +280,12 @@ def test_ledger_untouched_by_a_decision(live, authorize):
     authorize()
     authorize(OTHER_NUMBER)
     assert LedgerEntry.objects.count() == before
+
+
+def test_the_decision_s_statements_show_in_the_query_log(live, authorize):
+    authorize(OTHER_NUMBER)  # warm-up
+    with CaptureQueriesContext(connection) as ctx:
+        assert authorize().json()["decision"] == "allow"
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert all(sql), sql
+    assert any("FOR UPDATE OF" in s for s in sql) and any(s.startswith("WITH c AS (INSERT") for s in sql)
