@@ -250,8 +250,11 @@ def cursor(using: str = "default"):
     if connection.vendor != "postgresql":
         return connection.cursor()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     raw = connection.connection
-    if raw.prepare_threshold is None:  # Django's default: psycopg then prepares nothing, even when asked
+    # Django's default (None) makes psycopg prepare nothing, even when asked; a database whose OPTIONS name a
+    # prepare_threshold (None: a transaction-mode pooler) keeps its own, and these statements follow it.
+    if raw.prepare_threshold is None and "prepare_threshold" not in connection.settings_dict.get("OPTIONS", {}):
         raw.prepare_threshold = NEVER_BY_ITSELF
     return connection._prepare_cursor(_prepared_cursor_class()(raw))
 
