@@ -347,9 +347,18 @@ def _preparing_cursor_class():
 
         def execute(self, query, params=None, **kwargs):
             kwargs.setdefault("prepare", self.prepare)
-            return super().execute(query, params, **kwargs)
+            result = super().execute(query, params, **kwargs)
+            if self._query is None or self._query.query is None:
+                # What Django's query log reads (``last_executed_query``): psycopg keeps none here.
+                self._query = _Shown(query.encode())
+            return result
 
     return PreparingCursor
+
+
+@dataclass(frozen=True)
+class _Shown:
+    query: bytes
 
 
 def parameters(subjects: list[Subject], *, days: dict[int, dt.date], now: dt.datetime,

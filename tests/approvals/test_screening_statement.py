@@ -141,3 +141,11 @@ def test_the_statement_is_built_once_per_database_vendor():
     assert sql.count("UNION ALL") == 5
     for kind in ("'order'", "'block'", "'library'", "'party'", "'shared'", "'list'"):
         assert kind in sql
+
+
+def test_the_statement_shows_in_the_query_log(inmate, django_assert_num_queries):
+    for _ in range(3):  # prepared on PostgreSQL from the first run: each run is logged with its SQL
+        with django_assert_num_queries(2) as captured:
+            screen_number(inmate=inmate, number=SHARED)
+        sql = [q["sql"] for q in captured.captured_queries]
+        assert all(sql) and sql[-1].startswith("WITH screen_subjects AS"), sql
