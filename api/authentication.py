@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -31,15 +31,41 @@ class _ClientStatement:
             f"LEFT JOIN {q(Facility._meta.db_table)} f ON f.{q('id')} = cf.{q(m2m.m2m_reverse_name())} "
             f"WHERE c.{q('token_hash')} = %s AND c.{q('active')}"
         )
+        # Django's converters of each column (as the ORM applies them: SQLite's dates, for one), per database.
+        self.converters: dict[str, list] = {}
+
+    def _converters(self, using: str) -> list:
+        found = self.converters.get(using)
+        if found is None:
+            connection = connections[using]
+            found = []
+            columns = [f.get_col(PlatformClient._meta.db_table) for f in PlatformClient._meta.concrete_fields]
+            columns += [f.get_col(Facility._meta.db_table) for f in Facility._meta.concrete_fields]
+            for i, col in enumerate(columns):
+                convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if convs:
+                    found.append((i, convs, col))
+            self.converters[using] = found
+        return found
 
     def client(self, token_hash: str, using: str) -> PlatformClient | None:
-        from django.db import connections
-
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, [token_hash])
             rows = cursor.fetchall()
         if not rows:
             return None
+        converters = self._converters(using)
+        if converters:
+            converted = []
+            for row in rows:
+                row = list(row)
+                for i, convs, col in converters:
+                    if row[i] is not None:
+                        for convert in convs:
+                            row[i] = convert(row[i], col, connection)
+                converted.append(row)
+            rows = converted
         n = len(self.client_fields)
         client = PlatformClient.from_db(using, self.client_fields, rows[0][:n])
         facilities = [Facility.from_db(using, self.facility_fields, row[n:]) for row in rows if row[n] is not None]

@@ -156,6 +156,20 @@ assert refused("DELETE FROM calls_call WHERE id = %s", [second.pk])
 services.call_complete(call_id=first.pk, duration_seconds=61, facility_ids={home.pk})
 assert Call.objects.get(pk=first.pk).minutes_charged == 2
 assert refused("UPDATE calls_call SET status = 'expired' WHERE id = %s", [first.pk])
+
+# Through the API: the token's one statement, read back through Django's converters (SQLite's dates).
+from api.models import PlatformClient
+from django.test import Client
+client = PlatformClient(name="platform")
+token = client.set_new_token()
+client.save()
+client.facilities.set([home])
+api = Client(SERVER_NAME="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+assert api.get("/api/v1/calls/ping").status_code == 200
+assert api.get("/api/v1/calls/ping").status_code == 200  # last_used_at read back (an aware datetime)
+answer = api.post("/api/v1/calls/authorize", {"facility": "home", "register_number": "12345-001",
+                  "dialed_number": "+13125550142"}, content_type="application/json")
+assert answer.status_code == 200 and answer.json()["reasons"][0]["code"] == "phone_restricted", answer.content
 print("GUARDED")
 '''
 
