@@ -13,7 +13,8 @@ Each rule is written once and compiled into the statement from its definition: `
 ``BlockedNumber.objects.active().applying_to()``, ``LibraryNumber.objects.open().applying_to()``,
 ``list_counted_q`` and ``limits.leave_row`` (the subject's columns stand where they take an id or a day), and
 ``SHARED_STATUSES``. The statement is built once per database vendor (PostgreSQL or SQLite: only the
-subjects' table differs) and kept: screening a number compiles nothing.
+subjects' table differs) and bound of subjects, and kept: screening a number compiles nothing. On PostgreSQL
+it is prepared on the connection (see ``_cursor``): planning it costs more than running it.
 """
 
 from __future__ import annotations
@@ -154,11 +155,10 @@ def _select(queryset, connection) -> tuple[str, list]:
 # kind  | k        | n1        | n2             | n3               | t1…t4                                    | at1, at2
 # order | subject  | order id  |                |                  | order number, court, protected name      |
 # block | subject  | block id  | its inmate     | system-wide 1/0  | reason                                   |
-# lib   | subject  |           |                |                  |                                          |
+# lib.  | subject  |           |                |                  |                                          |
 # party | subject  | party id  |                |                  | role, name, case number, register number |
 # shared| (number) | rank      | inmate         | its facility     | register number, facility code, number   |
 # list  |          | size all  | size apart     | inmate           | leave (JSON)                             | last live, last removed
-_COLUMNS = "kind, k, n1, n2, n3, t1, t2, t3, t4, at1, at2"
 
 
 def _build(connection, limit: int | None) -> tuple[str, list]:
