@@ -9,7 +9,9 @@ and measures, each for its own period from the same starting balances:
    after the other in this process);
 3. the same reset shared by ``--workers`` processes (two workers on one machine);
 
-and prints the wall times and the ratios reset / floor and two workers / one.
+and prints the wall times, the ratios reset / floor and two workers / one, the WAL each wrote, and the time
+of the floor's statements and of the one-worker reset's statements (its commits, where the deferred
+foreign-key checks run, are the remainder). Figures and their reading: docs/performance.md.
 
     .venv/bin/python bench/reset.py            # full volume
     .venv/bin/python bench/reset.py --scale 0.01

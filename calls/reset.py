@@ -3,8 +3,8 @@
 Exactly-once: one ``MonthlyReset`` row per (facility, period) (a unique constraint), and per inmate
 the balance row's ``period`` (only inmates whose period is older are touched, under row locks) plus
 a unique ledger constraint (period, inmate, kind). The run works in chunks of inmates, each chunk one
-transaction of a few set-based statements (no Python loop per inmate), so a worker killed half-way
-leaves finished chunks finished and the next run does the rest.
+transaction of set-based statements (one on PostgreSQL, a few on SQLite; no Python loop per inmate), so a
+worker killed half-way leaves finished chunks finished and the next run does the rest.
 
 A killed worker (domain.md §5, "kill the worker half-way"): the task acknowledges late and is requeued when
 its pool process dies (``acks_late``, ``reject_on_worker_lost``); when the whole worker dies, its message
@@ -16,13 +16,14 @@ life (progress, or being queued again) is older than ``CALLS_RESET_STALE_SECONDS
 safe (row locks and the per-period ledger constraint). With the defaults (60 s, 120 s) a reset killed
 half-way is running again within about three minutes of a worker being back, finished within five.
 
-Where the time goes (bench/reset.py): a facility's inmates are spread over the whole roster, so each
-chunk touches pages all over the balance table and the ledger's indexes; the statements therefore
-visit each balance row as few times as possible (taken and locked once, updated once, through the
-primary key rather than by scanning every facility's balances), the ledger has only the indexes a page
-or a constraint needs, and every entry of a chunk is written by one INSERT in inmate order. The
-foreign-key checks of the new ledger entries (inmate, facility, reset), run at commit, remain a large
-share of the cost.
+Where the time goes (bench/reset.py, docs/performance.md): a facility's inmates are spread over the whole
+roster (ids come from one sequence as inmates are booked into every facility, and transfers keep them), so
+each chunk touches pages all over the balance table, the roster and the ledger's indexes, where the
+hand-written floor sweeps each once. On PostgreSQL a chunk is therefore one statement: the UPDATE of the due
+balances (reached through the primary key, each row locked by the update itself, no separate locking pass)
+returns their previous minutes straight to the ledger INSERT, and the ledger has only the indexes a page or a
+constraint needs. The foreign-key checks of the new entries (inmate, facility, reset), run at commit, are
+the largest share, in the floor as in the reset; both pay one per entry and key.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ REQUEUE_QUEUED_AFTER = dt.timedelta(minutes=14)
 
 # A reset still unfinished this long after its reset moment is stuck (the health check, /health/, says so): a run
 # queued behind others is queued again after REQUEUE_QUEUED_AFTER, a killed one within minutes of a worker being
-# back (above), and a run takes about 71 s per million inmates (bench/reset.py); an hour is far beyond all that.
+# back (above), and a run takes about 140 s per million inmates on a busy 2-core machine (bench/reset.py); an
+# hour is far beyond all that.
 FINISH_BOUND = dt.timedelta(hours=1)
 
 
@@ -140,8 +142,9 @@ _ENSURE_BALANCES = """
       AND NOT EXISTS (SELECT 1 FROM calls_minutebalance x WHERE x.inmate_id = i.id)
     ON CONFLICT DO NOTHING
 """
-# The chunk's inmates are read (and, on PostgreSQL, locked) once into a session temp table; the ledger
-# insert and the balance update then read that small table instead of joining the roster again.
+# The locking pass (SQLite's chunk; on PostgreSQL only for inmates the one statement below left): the chunk's
+# inmates are read (and, on PostgreSQL, locked) once into a session temp table; the ledger insert and the
+# balance update then read that small table instead of joining the roster again.
 _TEMP = "CREATE TEMP TABLE IF NOT EXISTS calls_reset_target (inmate_id bigint PRIMARY KEY, facility_id bigint, minutes integer)"
 # PostgreSQL: TRUNCATE leaves no dead rows behind (a DELETE would, in a temp table no autovacuum visits,
 # and every chunk of a long-lived worker connection would scan them again). SQLite: DELETE is a truncate.

@@ -126,6 +126,6 @@ def test_the_recovery_bound_is_under_five_minutes_and_the_broker_timeout_exceeds
     assert beat["options"]["expires"] == django_settings.CALLS_RESET_DISPATCH_SECONDS
     # Silent for the stale bound, then picked up at the next dispatch: leaves over a minute to finish the run.
     assert django_settings.CALLS_RESET_STALE_SECONDS + django_settings.CALLS_RESET_DISPATCH_SECONDS <= 4 * 60
-    # The broker's redelivery of an unacknowledged message: after the longest task (71 s for a million inmates).
+    # The broker's redelivery of an unacknowledged message: after the longest task (140 s for a million inmates).
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert 5 * 60 <= visibility <= 60 * 60
