@@ -37,6 +37,7 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 
 from approvals.selectors import call_screening_annotations
+from core.db import prepared_cursor
 from emergencies.selectors import emergency_grant_row
 from investigations.selectors import watched_exists
 
@@ -241,51 +242,10 @@ class Statements:
 
 
 def cursor(using: str = "default"):
-    """A cursor for the decision's statements. PostgreSQL: server-side binding with each statement prepared on
-    the connection at its first run (``prepare=True``): the gather's plan (about 0.9 ms of planning for 0.2 ms of
-    execution) is made once per connection, which Django keeps (``CONN_MAX_AGE``). Safe with direct connections
-    (production has no pooler); a transaction-mode pooler would need its prepared-statement support. Elsewhere
-    (SQLite): Django's own cursor. Either way Django's wrapper counts and logs the statements."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    # Django's default (None) makes psycopg prepare nothing, even when asked; a database whose OPTIONS name a
-    # prepare_threshold (None: a transaction-mode pooler) keeps its own, and these statements follow it.
-    if raw.prepare_threshold is None and "prepare_threshold" not in connection.settings_dict.get("OPTIONS", {}):
-        raw.prepare_threshold = NEVER_BY_ITSELF
-    return connection._prepare_cursor(_prepared_cursor_class()(raw))
-
-
-# psycopg prepares a statement run this many times by itself: never, in effect (Django's cursors bind on the
-# client and never prepare); only these statements ask for it (``prepare=True``).
-NEVER_BY_ITSELF = 2**31 - 1
-
-
-_prepared_class = None
-
-
-class _Shown:
-    def __init__(self, query: bytes):
-        self.query = query
-
-
-def _prepared_cursor_class():
-    global _prepared_class
-    if _prepared_class is None:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                result = super().execute(query, params, prepare=True, binary=binary)
-                # What Django's query log reads (``last_executed_query``): psycopg keeps no query here.
-                self._query = _Shown(query.encode())
-                return result
-
-        _prepared_class = PreparedCursor
-    return _prepared_class
+    """A cursor for the decision's statements: prepared on the connection on PostgreSQL (the gather's plan, about
+    0.9 ms of planning for 0.2 ms of execution, is made once per connection), Django's own elsewhere
+    (``core.db.prepared_cursor``)."""
+    return prepared_cursor(using)
 
 
 _compiled: dict[str, Statements] = {}

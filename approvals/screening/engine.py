@@ -14,13 +14,12 @@ Each rule is written once and compiled into the statement from its definition: `
 ``list_counted_q`` and ``limits.leave_row`` (the subject's columns stand where they take an id or a day), and
 ``SHARED_STATUSES``. The statement is built once per database vendor (PostgreSQL or SQLite: only the
 subjects' table differs) and bound of subjects, and kept: screening a number compiles nothing. On PostgreSQL
-it is prepared on the connection (see ``_cursor``): planning it costs more than running it.
+it is prepared on the connection (``core.db.prepared_cursor``): planning it costs more than running it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.db import prepared_cursor
 from core.numbers import NumberNotCallable, display_number, normalize_number
 from facilities.models import CallingPolicy, Facility, Inmate
 from facilities.times import local_day
@@ -312,55 +312,6 @@ def _aware(value) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=dt.UTC)
 
 
-def _cursor(connection):
-    """A cursor for the statement, counted and logged as any Django cursor. On PostgreSQL it binds its
-    parameters on the server and has the statement prepared on the connection, so that PostgreSQL plans it a
-    few times and then keeps its generic plan: planning the union costs several times running it.
-
-    Django's cursors bind on the client and never prepare; Django leaves psycopg's ``prepare_threshold``
-    unset, which would stop this one too, so it is set so high that only this statement asks. Where the
-    database's OPTIONS name a threshold (None behind a PgBouncer older than 1.21 in transaction mode), it
-    stands, and psycopg follows it here too."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    prepare = None
-    if "prepare_threshold" not in connection.settings_dict.get("OPTIONS", {}):
-        prepare = True
-        if connection.connection.prepare_threshold is None:
-            connection.connection.prepare_threshold = 2**31 - 1  # none but those asked for
-    raw = _preparing_cursor_class()(connection.connection, prepare=prepare)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-
-
-@functools.cache
-def _preparing_cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparingCursor(ServerBindingCursor):
-        """Executes with ``prepare`` (True: prepared at once; None: psycopg's threshold decides)."""
-
-        def __init__(self, *args, prepare: bool | None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.prepare = prepare
-
-        def execute(self, query, params=None, **kwargs):
-            kwargs.setdefault("prepare", self.prepare)
-            result = super().execute(query, params, **kwargs)
-            if self._query is None or self._query.query is None:
-                # What Django's query log reads (``last_executed_query``): psycopg keeps none here.
-                self._query = _Shown(query.encode())
-            return result
-
-    return PreparingCursor
-
-
-@dataclass(frozen=True)
-class _Shown:
-    query: bytes
-
-
 def parameters(subjects: list[Subject], *, days: dict[int, dt.date], now: dt.datetime,
                connection=default_connection) -> list:
     """The statement's parameters for ``subjects`` (k: their position), screened at ``now`` on their
@@ -381,7 +332,7 @@ def read_snapshot(subjects: list[Subject], policies: Iterable[CallingPolicy] = (
     snap = Snapshot(now=now, policies=policies, days=days, facts=[Facts() for _ in subjects])
     connection = default_connection
     sql, _fixed = statement(connection, len(subjects))
-    with _cursor(connection) as cursor:
+    with prepared_cursor(connection.alias) as cursor:
         cursor.execute(sql, parameters(subjects, days=days, now=now, connection=connection))
         rows = cursor.fetchall()
     shared: list[tuple] = []
