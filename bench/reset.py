@@ -5,16 +5,18 @@ and measures, each for its own period from the same starting balances:
 
 1. the floor: the reset's writes as hand-written SQL in one transaction (the void and grant entries by one
    INSERT ... SELECT, the balances by one UPDATE, the ledger's foreign keys checked);
-2. the real reset (``calls.reset.facility_reset_run`` for every facility, as the Celery tasks would, one
-   after the other in this process);
-3. the same reset shared by ``--workers`` processes (two workers on one machine);
+2. the real reset as the workers would run it: the dispatcher's groups (``calls.reset._reset_groups``: the
+   facilities of one reset moment, at most ``CALLS_RESET_GROUP_INMATES`` inmates each), every group's
+   ``reset_group_run`` one after the other in this process;
+3. the same groups shared by ``--workers`` processes (two workers on one machine taking the next group as
+   they finish one, as from the broker's queue);
 
 and prints the wall times, the ratios reset / floor and two workers / one, the WAL each wrote, and the time
 of the floor's statements and of the one-worker reset's statements (its commits, where the deferred
 foreign-key checks run, are the remainder). Figures and their reading: docs/performance.md.
 
     .venv/bin/python bench/reset.py            # full volume
-    .venv/bin/python bench/reset.py --scale 0.01
+    BENCH_RESET_DB=portal_bench_reset_dev .venv/bin/python bench/reset.py --scale 0.05   # develop beside it
 
 Earlier figures on the 2-CPU build machine (full volume, fresh database each time), against a floor of one
 UPDATE of the balances only:
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._db import database_url, prepare_database  # noqa: E402
 
-DB = "portal_bench_reset"
+DB = os.environ.get("BENCH_RESET_DB", "portal_bench_reset")  # another name to develop beside the full volume
 
 
 def main() -> None:
@@ -55,7 +57,6 @@ def main() -> None:
     prepare_database(DB, keep=args.keep)
     from django.db import connection
 
-    from calls import reset as reset_mod
 
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM facilities_inmate")
@@ -94,12 +95,12 @@ def main() -> None:
     floor_wal = wal_lsn() - wal0
 
     _restore_balances(connection, before=one_period)
-    records = _reset_records(facilities, one_period)
+    groups = _reset_groups(facilities, one_period)
     wal0 = wal_lsn()
     spent: dict[str, float] = {}
     start = time.monotonic()
     with connection.execute_wrapper(_StatementClock(spent)):
-        total = sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in records)
+        total = sum(_run_group(group) for group in groups)
     reset_s = time.monotonic() - start
     reset_wal = wal_lsn() - wal0
     with connection.cursor() as cur:
@@ -107,19 +108,20 @@ def main() -> None:
         entries = cur.fetchone()[0]
 
     _restore_balances(connection, before=two_period)
-    records = _reset_records(facilities, two_period)
+    two_groups = _reset_groups(facilities, two_period)
     connection.close()  # each worker process opens its own
     start = time.monotonic()
     with mp.get_context("fork").Pool(args.workers) as pool:
-        totals = pool.map(_run_share, [records[w::args.workers] for w in range(args.workers)])
+        totals = list(pool.imap_unordered(_run_group, two_groups, chunksize=1))
     two_s = time.monotonic() - start
 
     print(f"inmates: {inmates:,} in {len(facilities)} facilities; in custody and reset: {total:,}")
     print(f"ledger entries written: reset {entries:,}, floor {floor_entries:,} (void + grant + bonus)")
     print(f"floor: the same writes as hand-written SQL in one transaction "
           f"(INSERT ... SELECT of the entries, one UPDATE of the balances, foreign keys checked): {floor_s:8.2f} s")
-    print(f"reset, one worker ({len(facilities)} facility runs, chunked bulk SQL):{reset_s:10.2f} s")
-    print(f"reset, {args.workers} workers sharing the facilities:{two_s:22.2f} s ({sum(totals):,} inmates)")
+    sizes = "/".join(str(len(group)) for group in groups)
+    print(f"reset, one worker ({len(groups)} group runs of {sizes} facilities, chunked bulk SQL):{reset_s:10.2f} s")
+    print(f"reset, {args.workers} workers sharing the groups:{two_s:26.2f} s ({sum(totals):,} inmates)")
     print(f"ratio reset / floor: {reset_s / floor_s:.2f}x;  {args.workers} workers / one: {two_s / reset_s:.2f}x")
     print(f"WAL written: reset {reset_wal / 2**20:,.0f} MB, floor {floor_wal / 2**20:,.0f} MB")
     print("floor, by statement: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor_parts.items()))
@@ -166,11 +168,20 @@ def _reset_records(facilities, period: dt.date) -> list[int]:
     ]
 
 
-def _run_share(reset_ids: list[int]) -> int:
-    """One worker's share of the facilities (a process of its own, as a Celery worker would be)."""
+def _reset_groups(facilities, period: dt.date) -> list[list[int]]:
+    """The period's reset rows, grouped as the dispatcher groups them (one run each)."""
+    from calls import reset as reset_mod
+    from calls.models import MonthlyReset
+
+    ids = _reset_records(facilities, period)
+    return reset_mod._reset_groups(MonthlyReset.objects.filter(pk__in=ids))
+
+
+def _run_group(reset_ids: list[int]) -> int:
+    """One group's run (in a worker process of its own, as a Celery worker would be, or in this one)."""
     from calls import reset as reset_mod
 
-    return sum(reset_mod.facility_reset_run(reset_id=pk).inmates_reset for pk in reset_ids)
+    return sum(record.inmates_reset for record in reset_mod.reset_group_run(reset_ids=reset_ids))
 
 
 def _floor(connection, *, facilities, period: dt.date) -> tuple[int, dict[str, float]]:

@@ -171,7 +171,7 @@ def test_worker_killed_half_way_then_run_again(time_machine, settings, monkeypat
     _inmates(fac, 5, minutes=7)
     record = MonthlyReset.objects.create(facility=fac, period=dt.date(2026, 5, 1), reset_at=dt.datetime(2026, 5, 1, 5, 0, tzinfo=UTC))
 
-    def die(reset_id, index):
+    def die(reset_ids, index):
         if index == 0:
             raise WorkerKilled
 
@@ -240,7 +240,7 @@ def test_ledger_keeps_its_constraints_and_only_the_indexes_it_needs():
 def test_dispatcher_requeues_a_run_that_died_but_not_a_fresh_one(time_machine, django_capture_on_commit_callbacks, monkeypatch):
     fac = _facility("stale", "America/Chicago")
     _inmates(fac, 2)
-    monkeypatch.setattr("calls.tasks.facility_reset_run.apply_async", lambda **kw: None)  # the worker dies at once
+    monkeypatch.setattr("calls.tasks.reset_group_run.apply_async", lambda **kw: None)  # the worker dies at once
     first = _dispatch(time_machine, dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC), django_capture_on_commit_callbacks)
     assert len(first) == 1
     assert _dispatch(time_machine, dt.datetime(2026, 6, 1, 6, 10, tzinfo=UTC), django_capture_on_commit_callbacks) == []

@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from calls import reset
 from calls.models import LedgerEntry, MinuteBalance, MonthlyReset
-from calls.tasks import facility_reset_run
+from calls.tasks import facility_reset_run, reset_group_run
 from config.celery import app
 
 from ..factories import FacilityFactory, InmateFactory
@@ -41,7 +41,7 @@ def killed_after_first_chunk(monkeypatch, time_machine, capture, settings):
     """Dispatch at START; the worker dies after the first of three chunks (2 + 2 + 1 inmates)."""
     settings.CALLS_RESET_CHUNK = 2
 
-    def die(reset_id, index):
+    def die(reset_ids, index):
         raise WorkerKilled
 
     monkeypatch.setattr(reset, "_after_chunk", die)
@@ -89,11 +89,11 @@ def test_queued_again_once_per_stale_bound(facility, monkeypatch, time_machine, 
     settings.CALLS_RESET_STALE_SECONDS = 120
     record = killed_after_first_chunk(monkeypatch, time_machine, capture, settings)
     sent = []
-    monkeypatch.setattr("calls.tasks.facility_reset_run.apply_async", lambda kwargs: sent.append(kwargs["reset_id"]))  # no worker picks it up
+    monkeypatch.setattr("calls.tasks.reset_group_run.apply_async", lambda kwargs: sent.append(kwargs["reset_ids"]))  # no worker picks it up
     assert dispatch(time_machine, START + dt.timedelta(seconds=130), capture) == [record.pk]
     assert dispatch(time_machine, START + dt.timedelta(seconds=190), capture) == []
     assert dispatch(time_machine, START + dt.timedelta(seconds=251), capture) == [record.pk]
-    assert sent == [record.pk, record.pk]
+    assert sent == [[record.pk], [record.pk]]
 
 
 def test_each_chunk_records_progress(facility, monkeypatch, time_machine, settings):
@@ -103,8 +103,8 @@ def test_each_chunk_records_progress(facility, monkeypatch, time_machine, settin
                                          reset_at=dt.datetime(2026, 6, 1, 5, 0, tzinfo=UTC))
     seen = []
 
-    def tick(reset_id, index):
-        seen.append(MonthlyReset.objects.get(pk=reset_id).heartbeat_at)
+    def tick(reset_ids, index):
+        seen.append(MonthlyReset.objects.get(pk=reset_ids[0]).heartbeat_at)
         time_machine.shift(dt.timedelta(seconds=10))
 
     monkeypatch.setattr(reset, "_after_chunk", tick)
@@ -114,8 +114,9 @@ def test_each_chunk_records_progress(facility, monkeypatch, time_machine, settin
 
 
 def test_the_reset_task_is_acknowledged_late_and_requeued_when_its_worker_is_lost():
-    assert facility_reset_run.acks_late is True
-    assert facility_reset_run.reject_on_worker_lost is True
+    for task in (reset_group_run, facility_reset_run):
+        assert task.acks_late is True
+        assert task.reject_on_worker_lost is True
     assert app.conf.task_acks_late is True and app.conf.task_reject_on_worker_lost is True
 
 

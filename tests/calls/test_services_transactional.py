@@ -25,7 +25,7 @@ EXERCISED = {
         "minutes_grant_on_booking", "minutes_grant_extra", "restriction_impose", "restriction_lift", "call_authorize",
         "call_complete", "call_authorizations_expire",
     },
-    "calls.reset": {"reset_dispatch", "facility_reset_run"},
+    "calls.reset": {"reset_dispatch", "facility_reset_run", "reset_group_run"},
 }
 
 
@@ -79,3 +79,18 @@ def test_the_monthly_reset_dispatches_and_runs_with_no_transaction_around_it(clo
     assert again.status == MonthlyReset.Status.DONE and again.runs == 1
     assert LedgerEntry.objects.filter(inmate=inmate, kind=LedgerEntry.Kind.MONTHLY_GRANT).count() == 1
     assert AuditEvent.objects.filter(action="minutes_reset", facility=home).count() == 1
+
+
+def test_a_reset_group_runs_two_facilities_with_no_transaction_around_it(clock, home):
+    from ..factories import FacilityFactory
+
+    other = FacilityFactory(code="group-other", timezone="America/Chicago", policy__monthly_minutes=450)
+    here, there = InmateFactory(facility=home), InmateFactory(facility=other)
+    period, at = dt.date(2026, 5, 1), dt.datetime(2026, 5, 1, 5, 0, tzinfo=dt.UTC)
+    records = [MonthlyReset.objects.create(facility=f, period=period, reset_at=at) for f in (home, other)]
+    done = reset.reset_group_run(reset_ids=[r.pk for r in records])
+    assert [(r.status, r.inmates_reset, r.minutes_granted) for r in done] == [
+        (MonthlyReset.Status.DONE, 1, home.policy.monthly_minutes), (MonthlyReset.Status.DONE, 1, 450)]
+    assert MinuteBalance.objects.get(inmate=here).minutes == home.policy.monthly_minutes
+    assert MinuteBalance.objects.get(inmate=there).minutes == 450
+    assert AuditEvent.objects.filter(action="minutes_reset").count() == 2
