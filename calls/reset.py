@@ -34,11 +34,13 @@ pass) returns their previous minutes straight to the ledger INSERT, and the ledg
 a constraint needs. The foreign-key checks of the new entries (inmate, facility, reset), run at commit, are
 the largest share, in the floor as in the reset; both pay one per entry and key.
 
-Full volume (1,000,000 inmates, 100 facilities in 7 zones; docs/performance.md): one run per facility, 140.7 s
-against a floor of 100.7 s (1.40x), two workers 0.71x of one; one run per group (13 groups of at most 100,000),
-124.5 s against 88.6 s (1.40x), two workers 0.60x, the chunk statements 44 s where they took 56 s. What the
-grouping does not remove: each group still sweeps every page once, so the pages changed again after a checkpoint
-are logged whole again (the reset writes 2.4 times the floor's WAL), and the foreign-key checks at commit.
+Full volume (1,000,000 inmates, 100 facilities in 7 zones; docs/performance.md), each against the floor of the
+same run: one run per facility 140.7 s, 1.40x the floor, two workers 0.71x of one; one run per group of at most
+100,000 (13 runs) 124.5 s, 1.40x, two workers 0.60x, the chunk statements 44 s where they took 56 s; groups of at
+most 300,000 (the default; 6 runs, one per reset moment) 139.2 s against a floor of 112.5 s, 1.24x, two workers
+0.51x; the next run of the same code 140.7 s against 87.9 s, 1.60x, two workers 0.58x. What the grouping does not remove: each group still sweeps every page once, so pages changed again after
+a checkpoint are logged whole again (the reset writes about twice the floor's WAL), and the foreign-key checks at
+commit.
 """
 
 from __future__ import annotations

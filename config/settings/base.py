@@ -176,8 +176,9 @@ CALLS_COMPLETION_GRACE_MINUTES = env.int("CALLS_COMPLETION_GRACE_MINUTES", defau
 CALLS_RESET_CHUNK = env.int("CALLS_RESET_CHUNK", default=20_000)
 # The dispatcher runs the facilities that share a reset moment together, in groups of at most this many inmates
 # in custody (facilities kept whole), so that one run sweeps the id range once for many facilities and several
-# workers share one midnight (calls/reset.py).
-CALLS_RESET_GROUP_INMATES = env.int("CALLS_RESET_GROUP_INMATES", default=100_000)
+# workers share one midnight (calls/reset.py). Fewer, larger groups sweep the tables fewer times: at full volume
+# 100,000 made 13 runs, 1.40x the floor; 300,000 made 6, 1.24x (docs/performance.md).
+CALLS_RESET_GROUP_INMATES = env.int("CALLS_RESET_GROUP_INMATES", default=300_000)
 
 # django-simple-history: a record's history keeps the whole reason for each change (a text column, not 100
 # characters), so no service cuts it short.
@@ -239,7 +240,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every task acknowledges late: a task whose worker dies is delivered again. Redis holds an unacknowledged
 # message for the visibility timeout before giving it to another worker, so the timeout must exceed the
-# longest task (a monthly reset run: at most CALLS_RESET_GROUP_INMATES, 100,000 inmates, 10 to 20 s on 2 busy
+# longest task (a monthly reset run: at most CALLS_RESET_GROUP_INMATES, 300,000 inmates, under a minute on 2 busy
 # CPUs, bench/reset.py) and any countdown (none is used); 15 minutes leaves a wide margin. A longer task would be delivered twice while
 # running (tasks are safe to run twice, but it wastes a worker).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=900)}
