@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from facilities.models import Role
 
+from . import sqlite_stack
 from .auth import signed_in
 from .factories import FacilityFactory, InmateFactory, platform_client, user_with_role
 
@@ -111,6 +112,21 @@ def login(client):
         return signed_in(client, user)
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """make run's SQLite database, migrated once per pytest process (each xdist worker has its own) with
+    ``config.settings.local`` in a subprocess (tests/sqlite_stack.py): about 12 s of CPU instead of that much in
+    every test that needs it. Never handed to a test itself: take ``sqlite_env``."""
+    return sqlite_stack.migrated_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture
+def sqlite_env(sqlite_template, tmp_path):
+    """The environment of make run's settings on a copy of the migrated template in this test's ``tmp_path``, for
+    ``sqlite_stack.run_script``: a database no other test touched, which the test may rebuild or flush."""
+    return sqlite_stack.fresh_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture(autouse=True)

@@ -2,15 +2,11 @@
 ``flush`` still empties them, and a table rebuilt by a migration (SQLite's way of altering a table, which
 drops its triggers) gets its guard back at the end of ``migrate``.
 
-Runs ``make run``'s settings on a fresh SQLite file in a subprocess (the test settings are PostgreSQL's).
+Runs ``make run``'s settings in a subprocess on a fresh SQLite file of its own, a copy of the migrated template
+(tests/sqlite_stack.py; the test settings are PostgreSQL's): the rebuilt table and the flush stay in the copy.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.sqlite_stack import run_script
 
 SCRIPT = r'''
 import django
@@ -83,14 +79,5 @@ print("GUARDED")
 '''
 
 
-def test_sqlite_guards_refuse_update_and_delete_and_let_flush_through(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "PORTAL_VAR_DIR": str(tmp_path),
-           "CELERY_BROKER_URL": "filesystem://"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], check=False, cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    result = subprocess.run([sys.executable, "-c", SCRIPT], check=False, cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0 and "GUARDED" in result.stdout, (result.stdout + result.stderr)[-4000:]
+def test_sqlite_guards_refuse_update_and_delete_and_let_flush_through(sqlite_env):
+    run_script(sqlite_env, SCRIPT, "GUARDED")

@@ -4,23 +4,21 @@
 The migrations that widen the column run on tables the append-only guards protect (audit/append_only.py): on
 PostgreSQL the column changes type in place under its triggers; on SQLite each table is rebuilt, which drops its
 triggers, and ``migrate`` puts them back when it ends. Both are run here, in a subprocess, on a fresh database:
-migrated whole, taken back to the 100-character column, then forward again.
+migrated whole, taken back to the 100-character column, then forward again. The SQLite file is a copy of the
+template migrated once per pytest process (tests/sqlite_stack.py); the PostgreSQL database is created and migrated
+by its test.
 """
 
 import contextlib
 import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.db import connection
 
 from audit import append_only
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.sqlite_stack import migrate, run_script, subprocess_env
 
 SCRIPT = r'''
 import django
@@ -97,17 +95,6 @@ print("WIDENED")
 '''
 
 
-def _run_script(env: dict) -> None:
-    env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], check=False, cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    result = subprocess.run([sys.executable, "-c", SCRIPT], check=False, cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0 and "WIDENED" in result.stdout, (result.stdout + result.stderr)[-4000:]
-
-
 @pytest.mark.django_db
 def test_every_history_change_reason_is_a_text_column():
     with connection.cursor() as cursor:
@@ -120,10 +107,8 @@ def test_every_history_change_reason_is_a_text_column():
     assert len(types) >= 14 and set(types.values()) == {"TextField"}, types
 
 
-def test_widening_the_column_keeps_the_guards_on_sqlite(tmp_path):
-    _run_script({"DJANGO_SETTINGS_MODULE": "config.settings.local",
-                 "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "PORTAL_VAR_DIR": str(tmp_path),
-                 "CELERY_BROKER_URL": "filesystem://"})
+def test_widening_the_column_keeps_the_guards_on_sqlite(sqlite_env):
+    run_script(sqlite_env, SCRIPT, "WIDENED")
 
 
 def test_widening_the_column_keeps_the_guards_on_postgresql():
@@ -140,7 +125,9 @@ def test_widening_the_column_keeps_the_guards_on_postgresql():
 
     admin(f'CREATE DATABASE "{dbname}"')
     try:
-        _run_script({"DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _server_url(server, dbname)})
+        env = subprocess_env(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=_server_url(server, dbname))
+        migrate(env)
+        run_script(env, SCRIPT, "WIDENED")
     finally:
         with contextlib.suppress(Exception):
             admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

@@ -4,10 +4,6 @@ demo's SQLite (audit/append_only.py, ``DECIDED_ONCE``). The SQLite half also dec
 gather statement (calls/gather.py), which must run there too."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -15,12 +11,12 @@ from django.db import DatabaseError, connection, transaction
 from audit import append_only
 from calls import services
 from calls.models import Call
+from tests.sqlite_stack import run_script
 
 from .conftest import NOON
 from .factories import NUMBER, OTHER_NUMBER
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _refused(sql: str, params=()) -> bool:
@@ -174,14 +170,6 @@ print("GUARDED")
 '''
 
 
-def test_sqlite_decides_through_the_gather_and_guards_the_decision(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "PORTAL_VAR_DIR": str(tmp_path),
-           "CELERY_BROKER_URL": "filesystem://"}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], check=False, cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    result = subprocess.run([sys.executable, "-c", SCRIPT], check=False, cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0 and "GUARDED" in result.stdout, (result.stdout + result.stderr)[-4000:]
+def test_sqlite_decides_through_the_gather_and_guards_the_decision(sqlite_env):
+    """On make run's settings, in a subprocess, on a copy of the migrated template (tests/sqlite_stack.py)."""
+    run_script(sqlite_env, SCRIPT, "GUARDED")
