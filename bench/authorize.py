@@ -10,8 +10,12 @@ queries per decision are counted with Django's query capture.
 
 The load generator is Debian's ``wrk`` (bench/wrk_bodies.lua feeds the POST bodies) when it is installed
 (``apt-get install wrk``): one thread of C takes far less CPU than the server, so the two endpoints are
-compared on what the server can do. ``--generator python`` keeps the older Python generator (processes x
-threads, a fixed number of requests). The CPU seconds the generator and the server used are printed.
+compared on what the server can do. The two endpoints are measured in ``--rounds`` alternating rounds (ping, then
+authorize, then ping again ...), so that a change in the shared machine's speed during the run falls on both; each
+round's ratio is printed, and the ratio of the rounds together. So is the CPU each request cost the server
+(gunicorn's workers), PostgreSQL (all its processes) and the generator, and the ratio of the two endpoints' CPU
+(gunicorn and PostgreSQL), which the machine's other load disturbs less than requests per second.
+``--generator python`` keeps the older Python generator (processes x threads, a fixed number of requests).
 
     .venv/bin/python bench/authorize.py
     .venv/bin/python bench/authorize.py --scale 0.05 --duration 10
@@ -44,6 +48,7 @@ DB = "portal_bench_authorize"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 AREAS = ["312", "213", "713", "212", "415", "617", "305", "404"]
 ENTRIES_PER_INMATE = 15
+WARM_BODIES = 10_000  # more than a 2-second warm-up sends
 
 
 def number_for(n: int) -> str:
@@ -74,7 +79,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2), help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="reuse the database if it holds the volume")
     parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
-    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint (wrk)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and round (wrk)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="wrk: rounds of ping then authorize, alternating, so that a change of the machine's "
+                             "speed during the run falls on both endpoints")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (wrk)")
     args = parser.parse_args()
     inmates = max(100, int(200_000 * args.scale))
@@ -105,8 +113,14 @@ def main() -> None:
     try:
         if args.generator == "wrk":
             targets = _targets(inmates, 200_000)
-            ping = _wrk("GET", "/api/v1/calls/ping", [], token, args, server.pid)
-            auth = _wrk("POST", "/api/v1/calls/authorize", targets, token, args, server.pid)
+            rounds = []
+            for number in range(args.rounds):
+                # Each round's decisions start at their own place in the bodies: fresh inmates, as the platform's
+                # calls are, not those the round before has just put on a call.
+                start = number * len(targets) // args.rounds
+                rounds.append((_wrk("GET", "/api/v1/calls/ping", [], token, args, server.pid),
+                               _wrk("POST", "/api/v1/calls/authorize", targets, token, args, server.pid, start=start)))
+            ping, auth = _together([r[0] for r in rounds]), _together([r[1] for r in rounds])
         else:
             targets = _targets(inmates, args.requests + 50)
             ping = _load("GET", "/api/v1/calls/ping", [None] * args.requests, [None] * 50, token, args)
@@ -120,19 +134,31 @@ def main() -> None:
     print(f"volume: {inmates:,} inmates in {facilities} facilities, {inmates * ENTRIES_PER_INMATE:,} live entries, "
           f"{calls:,} past calls")
     if args.generator == "wrk":
-        load = f"wrk, 1 thread, {args.connections} keep-alive connections, {args.duration} s per endpoint"
+        load = (f"wrk, 1 thread, {args.connections} keep-alive connections, {args.rounds} rounds of {args.duration} s "
+                "per endpoint, alternating")
     else:
         load = (f"Python, {args.procs} processes x {args.threads} keep-alive connections, {args.requests:,} requests "
                 "per endpoint")
     print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {load}; {os.cpu_count()} CPUs shared")
+    if args.generator == "wrk":
+        for number, (p, a) in enumerate(rounds, 1):
+            print(f"round {number}: ping {p['rps']:6.0f} req/s, authorize {a['rps']:6.0f} req/s, "
+                  f"ratio {p['rps'] / a['rps']:.2f}x")
     for label, result in (("trivial JSON (GET /calls/ping)", ping), ("authorize (POST /calls/authorize)", auth)):
         cpu = ""
         if "cpu_generator" in result:
-            cpu = f"   CPU s: generator {result['cpu_generator']:.1f}, server {result['cpu_server']:.1f}"
+            cpu = (f"   CPU ms a request: gunicorn {result['cpu_server'] * 1000 / result['requests']:.2f}, "
+                   f"postgres {result['cpu_postgres'] * 1000 / result['requests']:.2f}, "
+                   f"generator {result['cpu_generator'] * 1000 / result['requests']:.2f}")
         print(f"{label:36} {result['rps']:8.0f} req/s   median {result['p50']:6.1f} ms   p99 {result['p99']:6.1f} ms"
               f"   errors {result['errors']}{cpu}")
-    print(f"ratio trivial / authorize: {ping['rps'] / auth['rps']:.1f}x req/s, median latency "
+    print(f"ratio trivial / authorize: {ping['rps'] / auth['rps']:.2f}x req/s, median latency "
           f"{auth['p50'] / ping['p50']:.1f}x")
+    if args.generator == "wrk":
+        ratios = sorted(p["rps"] / a["rps"] for p, a in rounds)
+        cpu = {k: (r["cpu_server"] + r["cpu_postgres"]) / r["requests"] for k, r in (("ping", ping), ("auth", auth))}
+        print(f"ratio by round: {', '.join(f'{x:.2f}x' for x in ratios)} (median {statistics.median(ratios):.2f}x); "
+              f"CPU a request (gunicorn and postgres): {cpu['auth'] / cpu['ping']:.2f}x")
     print(f"decisions recorded: {outcomes}")
     print(f"SQL statements per decision (allowed, regular call): {queries['allowed']} "
           f"(of which {queries['auth']} authenticate the token), denied: {queries['denied']}; plus BEGIN/COMMIT")
@@ -288,33 +314,65 @@ def _server_cpu(master: int) -> float:
     return total / tick
 
 
-def _wrk(method: str, path: str, bodies: list, token: str, args, master: int) -> dict:
-    """One wrk run against ``path``: a warm-up of 2 s, then ``--duration`` seconds measured."""
+def _postgres_cpu() -> float:
+    """CPU seconds (user + system) of every PostgreSQL process on this machine so far (the backends serving the
+    requests, and the WAL writer and checkpointer they keep busy); the benchmark runs alone on a quiet machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _together(results: list[dict]) -> dict:
+    """The rounds of one endpoint as one run: requests over time; the latencies of the middle round."""
+    requests = sum(r["requests"] for r in results)
+    middle = sorted(results, key=lambda r: r["p50"])[len(results) // 2]
+    return {
+        "rps": requests / sum(r["seconds"] for r in results), "p50": middle["p50"],
+        "p99": max(r["p99"] for r in results), "errors": sum(r["errors"] for r in results), "requests": requests,
+        **{k: sum(r[k] for r in results) for k in ("cpu_generator", "cpu_server", "cpu_postgres")},
+    }
+
+
+def _wrk(method: str, path: str, bodies: list, token: str, args, master: int, start: int = 0) -> dict:
+    """One wrk run against ``path``: a warm-up of 2 s, then ``--duration`` seconds measured; the bodies from
+    ``start`` on."""
     script = Path(__file__).with_name("wrk_bodies.lua")
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-        f.writelines(json.dumps(b) + "\n" for b in bodies)
+        f.writelines(json.dumps(b) + "\n" for b in bodies[start:] + bodies[:start])
     try:
-        def run(seconds: int) -> str:
+        def run(seconds: int, skip: int) -> str:
             command = ["wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "30s",
                        "-s", str(script), "-H", f"Authorization: Token {token}",
-                       "-H", "Content-Type: application/json", f"http://127.0.0.1:{PORT}{path}", "--", f.name, method]
+                       "-H", "Content-Type: application/json", f"http://127.0.0.1:{PORT}{path}", "--", f.name, method,
+                       str(skip)]
             return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
-        run(2)
-        cpu0, server0 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master)
-        out = run(args.duration)
-        cpu1, server1 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master)
+        run(2, 0)  # the warm-up's bodies are not sent again in the measured run: it starts WARM_BODIES further on
+        cpu0, server0, pg0 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master), _postgres_cpu()
+        out = run(args.duration, WARM_BODIES)
+        cpu1, server1, pg1 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master), _postgres_cpu()
     finally:
         os.unlink(f.name)
     line = next(x for x in out.splitlines() if x.startswith("WRK "))
     r = json.loads(line[4:])
     return {
         "rps": r["requests"] / (r["duration_us"] / 1e6),
+        "requests": r["requests"],
+        "seconds": r["duration_us"] / 1e6,
         "p50": r["p50_us"] / 1000,
         "p99": r["p99_us"] / 1000,
         "errors": r["errors"] + r["status_errors"],
         "cpu_generator": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "cpu_server": server1 - server0,
+        "cpu_postgres": pg1 - pg0,
     }
 
 

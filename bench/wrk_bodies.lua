@@ -1,5 +1,6 @@
--- wrk script for bench/authorize.py: wrk ... -- BODIES_FILE METHOD. Each request is METHOD with the next JSON
--- body of the file (one body per line; an empty file means no body), each thread starting at its own offset; at the end
+-- wrk script for bench/authorize.py: wrk ... -- BODIES_FILE METHOD [SKIP]. Each request is METHOD with the next JSON
+-- body of the file (one body per line; an empty file means no body), starting SKIP bodies in (0 by default), each
+-- thread at its own offset from there; at the end
 -- one line "WRK {json}" with the figures bench/authorize.py reads.
 local bodies = {}
 local i = 0
@@ -16,7 +17,7 @@ function init(args)
     if #line > 0 then bodies[#bodies + 1] = line end
   end
   method = args[2] or "GET"
-  i = (offset or 0) * 997
+  i = tonumber(args[3] or "0") + (offset or 0) * 997
 end
 
 function request()

@@ -48,8 +48,11 @@ class MinuteBalance(models.Model):
     last_call_started_at = models.DateTimeField(
         null=True, blank=True, help_text="Start of the last charged call: the gap rule counts from here."
     )
+    # Not indexed: every allowed call sets it and its report clears it, and an index on it would make each of those
+    # updates a new entry in both of the table's indexes instead of a heap-only (HOT) update. Nothing looks a
+    # balance up by its open call (the expiry knows the inmates; a call is never deleted: audit/append_only.py).
     open_call = models.ForeignKey(
-        "Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="An authorised call not yet reported complete.",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -239,8 +242,10 @@ class Call(TransitionMixin, models.Model):
     }
     TRANSITION_NOUN = "call"
 
-    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="calls")
-    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="calls")
+    # No index of their own: the (facility, -requested_at) and (inmate, -requested_at) indexes below serve every
+    # look-up by facility or inmate (their first column), and a second index would be one more write per call.
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="calls", db_index=False)
+    inmate = models.ForeignKey("facilities.Inmate", on_delete=models.PROTECT, related_name="calls", db_index=False)
     dialed_number = models.CharField(max_length=40, help_text="As the platform sent it.")
     number = models.CharField(max_length=20, help_text="E.164.")
     status = models.CharField(max_length=16, choices=Status.choices)

@@ -393,7 +393,9 @@ def call_authorizations_expire(*, now: dt.datetime | None = None, batch: int = 5
             expired = Call.objects.filter(pk__in=call_ids, status=Call.Status.AUTHORIZED).update(
                 status=Call.Status.EXPIRED
             )
-            MinuteBalance.objects.filter(open_call_id__in=call_ids).update(open_call=None, updated_at=now)
+            MinuteBalance.objects.filter(inmate_id__in=[i for _, i in ids], open_call_id__in=call_ids).update(
+                open_call=None, updated_at=now
+            )
             if expired:
                 audit_record(action="call_authorizations_expired", actor="calls expiry task",
                              data={"count": expired, "calls": call_ids[:100]})

@@ -1,5 +1,6 @@
-"""The monthly reset by reset moment: the dispatcher groups the facilities that share one, a run resets its group
-in chunks of the id range across all of them, and every facility keeps its own allowance, totals and DONE."""
+"""The monthly reset in runs of facilities: the dispatcher splits the facilities due (one reset moment at its
+midnight; several when it runs after more than one has passed) into even runs, a run resets its group in chunks of
+the id range across all of them, and every facility keeps its own allowance, totals and DONE."""
 
 import datetime as dt
 
@@ -92,12 +93,43 @@ def _queued(monkeypatch):
     return sent
 
 
-def test_the_dispatcher_groups_by_reset_moment_within_the_bound(time_machine, settings, monkeypatch,
-                                                                django_capture_on_commit_callbacks):
+def test_at_a_midnight_the_dispatcher_queues_that_moments_facilities_in_even_runs_within_the_bound(
+        time_machine, settings, monkeypatch, django_capture_on_commit_callbacks):
     settings.CALLS_RESET_GROUP_INMATES = 5
     chicago = [_facility(f"chi-{k}") for k in range(3)]
     denver = _facility("den", tz="America/Denver")
     for facility, n in zip([*chicago, denver], [3, 3, 2, 6], strict=True):
+        for _ in range(n):
+            InmateFactory(facility=facility)
+    october = MonthlyReset.objects.create(facility=denver, period=dt.date(2026, 10, 1), status=MonthlyReset.Status.DONE,
+                                          reset_at=dt.datetime(2026, 10, 1, 6, 0, tzinfo=UTC))  # Denver's month now
+    sent = _queued(monkeypatch)
+    time_machine.move_to(dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC), tick=False)  # Chicago's midnight, not Denver's
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = reset.reset_dispatch()
+    ids = {r.facility.code: r.pk for r in MonthlyReset.objects.select_related("facility").exclude(pk=october.pk)}
+    # Chicago's three (3 + 3 + 2 = 8 inmates): the fewest runs of at most 5 are two, as even as whole facilities
+    # allow (3 + 2 and 3); Denver's midnight has not come.
+    assert sent == [[ids["chi-0"], ids["chi-2"]], [ids["chi-1"]]]
+    assert sorted(queued) == sorted([ids["chi-0"], ids["chi-1"], ids["chi-2"]])
+    assert "den" not in ids
+    # Chicago's runs done; an hour later, Denver's (6, over the bound) alone, whole.
+    MonthlyReset.objects.filter(pk__in=queued).update(status=MonthlyReset.Status.DONE)
+    sent.clear()
+    time_machine.move_to(dt.datetime(2026, 11, 1, 6, 30, tzinfo=UTC), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        reset.reset_dispatch()
+    den = MonthlyReset.objects.get(facility=denver, period=PERIOD)
+    assert sent == [[den.pk]] and den.reset_at == dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+
+
+def test_moments_passed_together_share_runs(time_machine, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """A dispatch after both midnights (the workers were down, or the first dispatch): the facilities of both
+    moments are split together into the fewest even runs, each facility still with its own record and moment."""
+    settings.CALLS_RESET_GROUP_INMATES = 5
+    chicago = [_facility(f"chi-{k}") for k in range(3)]
+    denver = [_facility("den", tz="America/Denver"), _facility("den-small", tz="America/Denver")]
+    for facility, n in zip([*chicago, *denver], [3, 3, 2, 6, 1], strict=True):
         for _ in range(n):
             InmateFactory(facility=facility)
     sent = _queued(monkeypatch)
@@ -105,11 +137,15 @@ def test_the_dispatcher_groups_by_reset_moment_within_the_bound(time_machine, se
     with django_capture_on_commit_callbacks(execute=True):
         queued = reset.reset_dispatch()
     ids = {r.facility.code: r.pk for r in MonthlyReset.objects.select_related("facility")}
-    # Chicago's three (3 + 3 + 2 inmates) in two runs of at most 5; Denver's (6, over the bound) alone, whole.
-    assert sent == [[ids["chi-0"]], [ids["chi-1"], ids["chi-2"]], [ids["den"]]]
+    # 15 inmates: three runs of at most 5 at the least; Denver's 6 alone (over the bound), then Chicago's 3, 3 and
+    # 2 and Denver's 1 into the lightest run each (3 + 2 and 3 + 1). The runs holding a Chicago facility (the
+    # earlier moment) come first.
+    chicago_runs = sorted([sorted([ids["chi-0"], ids["chi-2"]]), sorted([ids["chi-1"], ids["den-small"]])])
+    assert sent == [*chicago_runs, [ids["den"]]]
     assert sorted(queued) == sorted(ids.values())
-    assert {r.reset_at for r in MonthlyReset.objects.all()} == {
-        CHICAGO_MIDNIGHT, dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)}
+    assert {r.facility.code: r.reset_at for r in MonthlyReset.objects.select_related("facility")} == {
+        **{f"chi-{k}": CHICAGO_MIDNIGHT for k in range(3)},
+        "den": dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC), "den-small": dt.datetime(2026, 11, 1, 6, 0, tzinfo=UTC)}
 
 
 def test_a_group_killed_half_way_is_queued_again_and_finishes_every_facility_once(
