@@ -316,17 +316,22 @@ def _server_cpu(master: int) -> float:
 
 def _postgres_cpu() -> float:
     """CPU seconds (user + system) of every PostgreSQL process on this machine so far (the backends serving the
-    requests, and the WAL writer and checkpointer they keep busy); the benchmark runs alone on a quiet machine."""
+    requests, and the WAL writer and checkpointer they keep busy), with those that have ended since the server
+    started (the postmaster's reaped children); the benchmark runs alone on a quiet machine."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    processes = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, rest = stat.read_text().rsplit(")", 1)
         except OSError:
             continue
         if head.split("(", 1)[1].startswith("postgres"):
-            fields = rest.split()
-            total += int(fields[11]) + int(fields[12])
+            processes[int(stat.parent.name)] = rest.split()
+    total = 0
+    for fields in processes.values():
+        total += int(fields[11]) + int(fields[12])
+        if int(fields[1]) not in processes:  # the postmaster: its children that have ended
+            total += int(fields[13]) + int(fields[14])
     return total / tick
 
 

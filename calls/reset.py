@@ -1,9 +1,10 @@
-"""The monthly reset (domain.md §5): a dispatcher, and one bulk run per group of facilities sharing a reset moment.
+"""The monthly reset (domain.md §5): a dispatcher, and bulk runs of the facilities due, a group each.
 
-The dispatcher takes every facility whose reset moment has passed and groups the due ``MonthlyReset`` records by
-moment (period, ``reset_at``) into runs of at most ``CALLS_RESET_GROUP_INMATES`` inmates in custody, facilities
-kept whole (``_reset_groups``); each run is one task (``calls.reset_group_run``), so several workers share one
-midnight. (``calls.facility_reset_run``, a group of one, still runs messages queued before groups.)
+The dispatcher takes every facility whose reset moment has passed (at a midnight, that moment's; after the workers
+were down, every moment passed meanwhile) and splits the due ``MonthlyReset`` records, by period, into the fewest
+runs of at most ``CALLS_RESET_GROUP_INMATES`` inmates in custody, as even as whole facilities allow
+(``_reset_groups``); each run is one task (``calls.reset_group_run``), so several workers share one midnight.
+(``calls.facility_reset_run``, a group of one, still runs messages queued before groups.)
 
 Exactly-once: one ``MonthlyReset`` row per (facility, period) (a unique constraint) stays the unit: its allowance
 (fixed at its first start), its counts, its audit event and its DONE (set when its group's run has finished);
@@ -27,20 +28,20 @@ reset killed half-way is running again within about three minutes of a worker be
 Where the time goes (bench/reset.py, docs/performance.md): a facility's inmates are spread over the whole
 roster (ids come from one sequence as inmates are booked into every facility, and transfers keep them), so a
 run per facility touched pages all over the balance table, the roster and the ledger's indexes for a hundredth
-of their rows, a hundred times over, where the hand-written floor sweeps each once. A run per reset moment sweeps
-them once per group, its chunks contiguous ranges of pages. On PostgreSQL a chunk is one statement: the UPDATE
+of their rows, a hundred times over, where the hand-written floor sweeps each once. A run of many facilities
+sweeps them once per run, its chunks contiguous ranges of pages, so the fewer the runs the fewer the sweeps. On PostgreSQL a chunk is one statement: the UPDATE
 of the due balances (reached through the primary key, each row locked by the update itself, no separate locking
 pass) returns their previous minutes straight to the ledger INSERT, and the ledger has only the indexes a page or
 a constraint needs. The foreign-key checks of the new entries (inmate, facility, reset), run at commit, are
 the largest share, in the floor as in the reset; both pay one per entry and key.
 
-Full volume (1,000,000 inmates, 100 facilities in 7 zones; docs/performance.md), each against the floor of the
-same run: one run per facility 140.7 s, 1.40x the floor, two workers 0.71x of one; one run per group of at most
-100,000 (13 runs) 124.5 s, 1.40x, two workers 0.60x, the chunk statements 44 s where they took 56 s; groups of at
-most 300,000 (the default; 6 runs, one per reset moment) 139.2 s against a floor of 112.5 s, 1.24x, two workers
-0.51x; the next run of the same code 140.7 s against 87.9 s, 1.60x, two workers 0.58x. What the grouping does not remove: each group still sweeps every page once, so pages changed again after
-a checkpoint are logged whole again (the reset writes about twice the floor's WAL), and the foreign-key checks at
-commit.
+Full volume (1,000,000 inmates, 100 facilities in 7 zones, every moment passed at the dispatch;
+docs/performance.md), each against the floor of the same run: one run per facility 1.40x the floor, two workers
+0.71x of one; one run per reset moment (6 runs) 1.24x to 1.60x, two workers 0.51x to 0.60x; the moments together in
+the fewest even runs (4 of 25 facilities) 1.25x to 1.28x, two workers 0.46x to 0.48x (the WAL written down from
+2,747 to 2,244 MB, the floor's 1,183). The chunk statements now cost what the floor's INSERT and UPDATE cost (about
+20 s); what is left is at the chunks' commits, the foreign-key checks of the entries (about 36 s against the
+floor's 27 s).
 """
 
 from __future__ import annotations
