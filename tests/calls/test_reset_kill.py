@@ -29,8 +29,10 @@ from ..worker import ROOT, database_url, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# The calls app's own Redis database (as in test_reset_worker.py): the dispatcher queues on the default queue.
-BROKER = os.environ.get("CALLS_WORKER_TEST_BROKER", "redis://127.0.0.1:6379/4")
+# This file's own Redis database: the dispatcher queues on the default queue, and this test empties the database.
+# Not test_reset_worker.py's (4): the two files may run at once on two xdist workers, and each one's FLUSHDB (or
+# worker) would take the other's messages.
+BROKER = os.environ.get("CALLS_KILL_TEST_BROKER", "redis://127.0.0.1:6379/5")
 INMATES, CHUNK, PAUSE, STALE, DISPATCH = 8, 2, 1.5, 4, 1
 # Stale bound + a dispatch + a worker's start-up on a loaded 2-CPU machine + the chunks left (at most 3 x PAUSE).
 BOUND_SECONDS = STALE + DISPATCH + 30 + 3 * PAUSE

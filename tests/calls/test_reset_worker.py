@@ -1,5 +1,5 @@
-"""A real Celery worker on Redis runs the dispatched reset end to end (dispatcher -> one task per reset moment:
-the three facilities are in three time zones, three groups)."""
+"""A real Celery worker on Redis runs the dispatched reset end to end (dispatcher -> runs -> every facility's
+record done: the three facilities are in three time zones whose moments have all passed, so they share a run)."""
 
 import os
 
@@ -17,7 +17,8 @@ from ..worker import celery_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# The calls app's own Redis database (as in test_reset_kill.py): its default queue is ours alone.
+# This file's own Redis database: its default queue is ours alone, and this test empties the database (not
+# test_reset_kill.py's, 5: the two files may run at once on two xdist workers).
 BROKER = os.environ.get("CALLS_WORKER_TEST_BROKER", "redis://127.0.0.1:6379/4")
 
 
