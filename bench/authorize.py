@@ -143,7 +143,7 @@ def main() -> None:
     if args.generator == "wrk":
         for number, (p, a) in enumerate(rounds, 1):
             print(f"round {number}: ping {p['rps']:6.0f} req/s, authorize {a['rps']:6.0f} req/s, "
-                  f"ratio {p['rps'] / a['rps']:.2f}x")
+                  f"ratio {p['rps'] / a['rps']:.2f}x, CPU a request {_cpu_each(a) / _cpu_each(p):.2f}x")
     for label, result in (("trivial JSON (GET /calls/ping)", ping), ("authorize (POST /calls/authorize)", auth)):
         cpu = ""
         if "cpu_generator" in result:
@@ -156,9 +156,10 @@ def main() -> None:
           f"{auth['p50'] / ping['p50']:.1f}x")
     if args.generator == "wrk":
         ratios = sorted(p["rps"] / a["rps"] for p, a in rounds)
-        cpu = {k: (r["cpu_server"] + r["cpu_postgres"]) / r["requests"] for k, r in (("ping", ping), ("auth", auth))}
+        cpu_ratios = sorted(_cpu_each(a) / _cpu_each(p) for p, a in rounds)
         print(f"ratio by round: {', '.join(f'{x:.2f}x' for x in ratios)} (median {statistics.median(ratios):.2f}x); "
-              f"CPU a request (gunicorn and postgres): {cpu['auth'] / cpu['ping']:.2f}x")
+              f"CPU a request (gunicorn and postgres): {_cpu_each(auth) / _cpu_each(ping):.2f}x, by round "
+              f"{', '.join(f'{x:.2f}x' for x in cpu_ratios)} (median {statistics.median(cpu_ratios):.2f}x)")
     print(f"decisions recorded: {outcomes}")
     print(f"SQL statements per decision (allowed, regular call): {queries['allowed']} "
           f"(of which {queries['auth']} authenticate the token), denied: {queries['denied']}; plus BEGIN/COMMIT")
@@ -333,6 +334,11 @@ def _postgres_cpu() -> float:
         if int(fields[1]) not in processes:  # the postmaster: its children that have ended
             total += int(fields[13]) + int(fields[14])
     return total / tick
+
+
+def _cpu_each(result: dict) -> float:
+    """CPU seconds a request of gunicorn and PostgreSQL together."""
+    return (result["cpu_server"] + result["cpu_postgres"]) / result["requests"]
 
 
 def _together(results: list[dict]) -> dict:

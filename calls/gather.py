@@ -16,6 +16,7 @@ prepared by the fields themselves (``get_db_prep_save``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -142,18 +143,20 @@ ANNOTATIONS = ("open_call_row", "restricted", "restriction_spans", "watched", "s
                "screen_library", "grant")
 
 
-def gather_queryset():
-    """ONE statement: the inmate's balance row, locked (FOR UPDATE OF the balance row only), with the inmate, its
-    policy, its open call, a restriction in force now, the spans of every restriction not over, the watch flag,
-    the screening facts and the emergency grant. Inputs: the parameters of ``gather_values``."""
+def gather_queryset(*, lock: bool = True):
+    """ONE statement: the inmate's balance row, locked (FOR UPDATE OF the balance row only) unless ``lock`` is
+    false, with the inmate, its policy, its open call, a restriction in force now, the spans of every restriction
+    not over, the watch flag, the screening facts and the emergency grant. Inputs: the parameters of
+    ``gather_values``."""
     now = Param("now", DateTimeField())
     number = Param("number", CharField())
     facility_id = Param("facility_id", IntegerField())
     inmate = OuterRef("inmate_id")
     spans = (restrictions_not_over(now).filter(inmate_id=inmate).order_by().values("inmate_id")
              .annotate(spans=_JSONSpans("starts_at", "ends_at")).values("spans"))
+    balances = MinuteBalance.objects.select_for_update(of=("self",)) if lock else MinuteBalance.objects.all()
     return (
-        MinuteBalance.objects.select_for_update(of=("self",))
+        balances
         .filter(inmate__facility_id=facility_id, inmate__register_number=Param("register_number", CharField()))
         .annotate(
             # The open call as a sub-select, not a join: when the lock waited for another decision, the re-read
@@ -200,17 +203,47 @@ def _insert_open_sql(using: str) -> str:
             f"WHERE {q(MinuteBalance._meta.pk.column)} = %s RETURNING (SELECT {q(Call._meta.pk.column)} FROM c)")
 
 
+def _insert_open_if_unchanged_sql(using: str) -> str:
+    """The allowed call's INSERT and the balance row's UPDATE in one statement that does both only if the balance
+    row still holds what the decision read (minutes, open call, gap start): the UPDATE's condition is checked on
+    the row's latest version (a concurrent decision's write is waited for, then re-read), and the call takes its id
+    from the sequence in the same statement. No row, no call: the caller decides again, locked. PostgreSQL."""
+    q = connections[using].ops.quote_name
+    field = MinuteBalance._meta.get_field
+    balance, pk = q(MinuteBalance._meta.db_table), q(MinuteBalance._meta.pk.column)
+    open_call, started = q(field("open_call").column), q(field("last_call_started_at").column)
+    fields = [f for f in Call._meta.concrete_fields if not f.primary_key]
+    return (
+        f"WITH n AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence('{Call._meta.db_table}', "
+        f"'{Call._meta.pk.column}')) AS id), "
+        f"b AS (UPDATE {balance} SET {open_call} = (SELECT id FROM n), {started} = %s, "
+        f"{q(field('updated_at').column)} = %s "
+        f"WHERE {pk} = %s AND {q(field('minutes').column)} = %s AND {open_call} IS NOT DISTINCT FROM %s "
+        f"AND {started} IS NOT DISTINCT FROM %s RETURNING {open_call}) "
+        f"INSERT INTO {q(Call._meta.db_table)} ({q(Call._meta.pk.column)}, {', '.join(q(f.column) for f in fields)}) "
+        f"SELECT {open_call}, {', '.join(['%s'] * len(fields))} FROM b RETURNING {q(Call._meta.pk.column)}"
+    )
+
+
 class Statements:
-    """The decision's statements for one database alias, compiled on first use (inside a transaction: the gather
-    locks)."""
+    """The decision's statements for one database alias, compiled on first use."""
 
     def __init__(self, using: str):
         self.using = using
-        self.gather = Compiled(gather_queryset(), using)
+        postgresql = connections[using].vendor == "postgresql"
+        # PostgreSQL decides a plain call unlocked first (``call_authorize``); SQLite (one writer at a time) locked.
+        self.gather_unlocked = Compiled(gather_queryset(lock=False), using) if postgresql else None
         self.insert_sql, self.insert_fields = _insert_sql(using)
         self.update_sql = _update_sql(using)
-        self.insert_open_sql = _insert_open_sql(using) if connections[using].vendor == "postgresql" else None
+        self.insert_open_sql = _insert_open_sql(using) if postgresql else None
+        self.insert_open_if_unchanged_sql = _insert_open_if_unchanged_sql(using) if postgresql else None
         self.prep_moment: Callable = DateTimeField().get_db_prep_save
+
+    @functools.cached_property
+    def gather(self) -> Compiled:
+        """The locked gather, compiled at its first use (in the transaction that locks: Django compiles a
+        ``select_for_update`` only there)."""
+        return Compiled(gather_queryset(), self.using)
 
     def insert_call(self, cursor, call: Call) -> int:
         connection = connections[self.using]
@@ -239,6 +272,21 @@ class Statements:
             *(f.get_db_prep_save(getattr(call, f.attname), connection) for f in self.insert_fields),
             self.prep_moment(last_call_started_at, connection), self.prep_moment(now, connection), balance_id])
         return cursor.fetchone()[0]
+
+    def insert_call_and_open_it_if_unchanged(
+        self, cursor, call: Call, *, balance_id: int, read: tuple[int, int | None, dt.datetime | None],
+        last_call_started_at: dt.datetime | None, now: dt.datetime,
+    ) -> int | None:
+        """``insert_call_and_open_it`` on the condition that the balance row still holds ``read`` (minutes, open
+        call id, gap start, as the unlocked gather read them): the new call's id, or None (nothing written)."""
+        connection = connections[self.using]
+        minutes, open_call_id, started = read
+        cursor.execute(self.insert_open_if_unchanged_sql, [
+            self.prep_moment(last_call_started_at, connection), self.prep_moment(now, connection), balance_id,
+            minutes, open_call_id, self.prep_moment(started, connection),
+            *(f.get_db_prep_save(getattr(call, f.attname), connection) for f in self.insert_fields)])
+        found = cursor.fetchone()
+        return None if found is None else found[0]
 
 
 def cursor(using: str = "default"):

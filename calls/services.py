@@ -198,10 +198,12 @@ class _Gathered:
     grant: object
 
 
-def _gather(facility: Facility, register_number: str, now: dt.datetime, number: str) -> _Gathered:
-    """ONE statement (``gather.statements().gather``): the inmate's balance row, locked, with everything the
-    decision reads. The balance row is created when missing; ``CallError`` for an unknown inmate."""
-    compiled = gather.statements().gather
+def _gather(facility: Facility, register_number: str, now: dt.datetime, number: str, *, lock: bool) -> _Gathered:
+    """ONE statement (``gather.statements().gather``): the inmate's balance row, locked unless ``lock`` is false,
+    with everything the decision reads. The balance row is created when missing; ``CallError`` for an unknown
+    inmate."""
+    statements = gather.statements()
+    compiled = statements.gather if lock else statements.gather_unlocked
     values = {"now": now, "number": number, "facility_id": facility.pk, "register_number": register_number,
               "day": call_screening_day(facility, now), "watch_since": watch_since(now.date())}
     with gather.cursor() as cursor:
@@ -259,7 +261,6 @@ def _call_facts(row: _Gathered, *, facility: Facility) -> tuple[CallFacts, Emerg
 _SCREENING = ("screen_entry", "screen_ordered", "screen_blocked", "screen_library")
 
 
-@transaction.atomic
 def call_authorize(
     *, facility: Facility, register_number: str, number: str, dialed_number: str = "", client=None,
     at: dt.datetime | None = None,
@@ -268,17 +269,23 @@ def call_authorize(
     the ``Call`` row is the decision's audit record (who: the client, what, why: the reasons, when).
 
     ``number`` is E.164. Raises ``CallError("unknown_inmate")`` (nothing written) for an unknown inmate. A fixed
-    number of statements (``calls/gather.py``): the gather (the balance row locked, with the inmate, its policy,
-    open call, restrictions, watch, screening and emergency grant), the call insert, and for an allowed call the
-    balance update. An emergency call adds the grant's use, a lapsed open call its expiry.
+    number of statements (``calls/gather.py``). On PostgreSQL a plain decision is two, with no transaction around
+    them and no row lock: the gather (the balance row with the inmate, its policy, open call, restrictions, watch,
+    screening and emergency grant), then the call's insert, which for an allowed call is one statement with the
+    balance update and holds only if the balance row is still as read. When it is not (another decision, a
+    completion or a reset came between), or when the decision writes more (a lapsed open call's expiry, an
+    emergency grant's use), or on SQLite, the decision is made in a transaction with the balance row locked:
+    the gather, the call insert, and for an allowed call the balance update. Either way one decision stands per
+    moment of the balance row: two at once for one inmate never both open a call.
     """
     started = time.monotonic()
     now = at or timezone.now()
-    row = _gather(facility, register_number, now, number)
-    facts, grant = _call_facts(row, facility=facility)
-    decision = decide(facts, now)
-    call = _record_decision(row, decision, facility=facility, facts=facts, grant=grant, number=number,
-                            dialed_number=dialed_number, client=client, now=now)
+    args = {"facility": facility, "register_number": register_number, "number": number,
+            "dialed_number": dialed_number, "client": client, "now": now}
+    decided = _decide_unlocked(**args) if gather.statements().gather_unlocked is not None else None
+    if decided is None:
+        decided = _decide_locked(**args)
+    row, decision, call = decided
     if row.watched:  # an investigator watches the number or the inmate: alert after the commit, no query here
         enqueue_on_commit("investigations.watch_alerts", call_id=call.pk, facility_id=facility.pk,
                           inmate_id=row.inmate_id, number=number, allowed=decision.allowed,
@@ -289,14 +296,54 @@ def call_authorize(
     return call
 
 
-def _record_decision(
-    row: _Gathered, decision: Decision, *, facility: Facility, facts: CallFacts, grant: EmergencyGrant | None,
-    number: str, dialed_number: str, client, now: dt.datetime,
+def _decide_unlocked(
+    *, facility: Facility, register_number: str, number: str, dialed_number: str, client, now: dt.datetime,
+) -> tuple[_Gathered, Decision, Call] | None:
+    """The decision without a transaction (PostgreSQL): the unlocked gather, then one statement that writes it.
+    None (nothing written) when the decision writes more than the call and the balance row, or when the balance
+    row changed since the gather: the caller decides again, locked."""
+    row = _gather(facility, register_number, now, number, lock=False)
+    facts, grant = _call_facts(row, facility=facility)
+    decision = decide(facts, now)
+    if decision.expire_open_call or decision.uses_emergency_grant:
+        return None
+    call = _call_of(row, decision, facility=facility, grant=grant, number=number, dialed_number=dialed_number,
+                    client=client, now=now)
+    statements = gather.statements()
+    with gather.cursor() as cursor:
+        if decision.allowed:
+            pk = statements.insert_call_and_open_it_if_unchanged(
+                cursor, call, balance_id=row.balance_id,
+                read=(row.minutes, row.open_call_id, row.last_call_started_at),
+                last_call_started_at=now if decision.charged else row.last_call_started_at, now=now)
+            if pk is None:
+                return None
+            call.pk = pk
+        else:  # a denial reads the balance row and changes nothing: the row as read is its moment
+            call.pk = statements.insert_call(cursor, call)
+    call._state.adding, call._state.db = False, "default"
+    return row, decision, call
+
+
+@transaction.atomic
+def _decide_locked(
+    *, facility: Facility, register_number: str, number: str, dialed_number: str, client, now: dt.datetime,
+) -> tuple[_Gathered, Decision, Call]:
+    row = _gather(facility, register_number, now, number, lock=True)
+    facts, grant = _call_facts(row, facility=facility)
+    decision = decide(facts, now)
+    call = _record_decision(row, decision, facility=facility, facts=facts, grant=grant, number=number,
+                            dialed_number=dialed_number, client=client, now=now)
+    return row, decision, call
+
+
+def _call_of(
+    row: _Gathered, decision: Decision, *, facility: Facility, grant: EmergencyGrant | None, number: str,
+    dialed_number: str, client, now: dt.datetime,
 ) -> Call:
-    """Keep the attempt (a ``Call``: the decision's audit record), move the balance row's open call and gap start,
-    use the emergency grant."""
+    """The attempt as a ``Call`` (not saved): the decision's audit record."""
     allowed = decision.allowed
-    call = Call(
+    return Call(
         facility_id=facility.pk, inmate_id=row.inmate_id, dialed_number=(dialed_number or number)[:40], number=number,
         status=Call.Status.AUTHORIZED if allowed else Call.Status.DENIED, kind=decision.kind,
         monitored=decision.monitored, charged=decision.charged, max_minutes=decision.max_minutes,
@@ -307,6 +354,17 @@ def _record_decision(
         client_id=client.pk if getattr(client, "_meta", None) is not None else None,
         client_label=actor_label_for(client)[:150],
     )
+
+
+def _record_decision(
+    row: _Gathered, decision: Decision, *, facility: Facility, facts: CallFacts, grant: EmergencyGrant | None,
+    number: str, dialed_number: str, client, now: dt.datetime,
+) -> Call:
+    """Keep the attempt (a ``Call``: the decision's audit record), move the balance row's open call and gap start,
+    use the emergency grant. In the transaction that locked the balance row."""
+    allowed = decision.allowed
+    call = _call_of(row, decision, facility=facility, grant=grant, number=number, dialed_number=dialed_number,
+                    client=client, now=now)
     statements = gather.statements()
     with gather.cursor() as cursor:
         if allowed:  # the call in progress, and the gap's start when charged

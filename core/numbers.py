@@ -33,9 +33,11 @@ def normalize_number(raw: str, *, region: str = DEFAULT_REGION) -> str:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:
         raise NumberNotCallable(code="invalid_number", message=f"“{text}” is not a telephone number.") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise NumberNotCallable(code="invalid_number", message=f"“{text}” is not a valid telephone number.")
+    # A number is valid when its region's metadata types it (what ``is_valid_number`` checks); typing it once
+    # answers both questions.
     kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.UNKNOWN:
+        raise NumberNotCallable(code="invalid_number", message=f"“{text}” is not a valid telephone number.")
     if kind in _NOT_CALLABLE:
         code, message = _NOT_CALLABLE[kind]
         raise NumberNotCallable(code=code, message=message)

@@ -256,9 +256,11 @@ def test_a_decision_takes_the_same_queries_whatever_the_volume(live, authorize, 
         assert authorize(OTHER_NUMBER).json()["call_kind"] == "emergency"
     assert len(small) == len(large) == QUERIES_PER_ALLOWED_DECISION
     assert len(denied) == QUERIES_PER_ALLOWED_DECISION  # the insert alone (an allowed call's opens the balance)
-    # + the client's last_used_at, the lapse of the unreported earlier call, and the emergency grant's use
-    # (savepoint, update, read, log, release).
-    assert len(emergency) == QUERIES_PER_ALLOWED_DECISION + 7
+    # A decision that writes more is made again locked: + the client's last_used_at, the unlocked gather that found
+    # it so, the locked path's savepoint pair (BEGIN/COMMIT in production), the lapse of the unreported earlier call,
+    # and the emergency grant's use (savepoint, update, read, log, release).
+    assert len(emergency) == QUERIES_PER_ALLOWED_DECISION + 10
+    assert sum("FOR UPDATE OF" in q["sql"] for q in emergency.captured_queries) == 1
 
 
 def test_exact_query_count(live, authorize, django_assert_num_queries):
@@ -267,12 +269,12 @@ def test_exact_query_count(live, authorize, django_assert_num_queries):
         assert authorize().json()["decision"] == "allow"
 
 
-# The token with the client's facilities (1), the gather (1: the balance row locked, with the inmate, policy, open
-# call, restrictions, watch, screening and emergency grant: calls/gather.py), savepoint + release for the atomic
-# service (2: BEGIN/COMMIT in production), the call insert with the balance update (1: one statement on
-# PostgreSQL; the call row is the decision's audit record). (11 before the gather: 2 token, 1 lock,
-# 2 screening, 1 grant, 2 savepoint, the call insert, the balance update and the audit event.)
-QUERIES_PER_ALLOWED_DECISION = 5
+# The token with the client's facilities (1), the gather (1: the balance row with the inmate, policy, open call,
+# restrictions, watch, screening and emergency grant: calls/gather.py, unlocked), the call insert with the balance
+# update on the condition that the row is still as read (1: one statement, no transaction around the two; the call row
+# is the decision's audit record). (11 before the gather: 2 token, 1 lock, 2 screening, 1 grant, 2 savepoint, the
+# call insert, the balance update and the audit event; 5 with the locked gather in a transaction.)
+QUERIES_PER_ALLOWED_DECISION = 3
 
 
 def test_ledger_untouched_by_a_decision(live, authorize):
@@ -288,4 +290,4 @@ def test_the_decision_s_statements_show_in_the_query_log(live, authorize):
         assert authorize().json()["decision"] == "allow"
     sql = [q["sql"] for q in ctx.captured_queries]
     assert all(sql), sql
-    assert any("FOR UPDATE OF" in s for s in sql) and any(s.startswith("WITH c AS (INSERT") for s in sql)
+    assert not any("FOR UPDATE OF" in s for s in sql) and any(s.startswith("WITH n AS MATERIALIZED") for s in sql)

@@ -42,7 +42,7 @@ def test_a_watched_number_dialled_over_the_api_sends_one_email_after_commit(
             body = authorize().json()
         assert mail.outbox == []  # nothing before the commit
     assert body["decision"] == "allow"
-    assert len(decision) == QUERIES_PER_ALLOWED_DECISION  # the watch is learnt inside the balance lock
+    assert len(decision) == QUERIES_PER_ALLOWED_DECISION  # the watch is learnt in the gather
     assert len(callbacks) == 1
     callbacks[0]()
     assert len(mail.outbox) == 1
