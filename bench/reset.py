@@ -86,12 +86,17 @@ def main() -> None:
     # Three periods, one per measurement, each from the same starting balances (set untimed before it): the
     # floor first, so that the reset runs after it face a ledger (and its indexes) larger, never smaller.
     floor_period, one_period, two_period = dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)
+    indexed_period = dt.date(2026, 2, 1)  # the build's entries are March's
 
     # Each measurement runs in a process of its own with a new connection, as a worker's task would (the floor
     # too): a backend that has just run another measurement's million-row transaction is not a fresh one.
+    # The floor twice: first with its commit's foreign-key checks planned as the reset's chunks plan theirs (index
+    # look-ups, ``calls.reset._PLAN_RESET``), then as PostgreSQL plans them by itself (the issue's floor).
+    _restore_balances(connection, before=indexed_period)
+    indexed_s, (_, indexed_parts) = _in_a_new_process(_floor_alone, (indexed_period, True))
     _restore_balances(connection, before=floor_period)
     wal0 = wal_lsn()
-    floor_s, (floor_entries, floor_parts) = _in_a_new_process(_floor_alone, floor_period)
+    floor_s, (floor_entries, floor_parts) = _in_a_new_process(_floor_alone, (floor_period, False))
     floor_wal = wal_lsn() - wal0
 
     _restore_balances(connection, before=one_period)
@@ -118,9 +123,13 @@ def main() -> None:
     sizes = "/".join(str(len(group)) for group in groups)
     print(f"reset, one worker ({len(groups)} group runs of {sizes} facilities, chunked bulk SQL):{reset_s:10.2f} s")
     print(f"reset, {args.workers} workers sharing the groups:{two_s:26.2f} s ({sum(totals):,} inmates)")
-    print(f"ratio reset / floor: {reset_s / floor_s:.2f}x;  {args.workers} workers / one: {two_s / reset_s:.2f}x")
+    print(f"floor with the reset's plan for the foreign-key checks (index look-ups): {indexed_s:8.2f} s")
+    print(f"ratio reset / floor: {reset_s / floor_s:.2f}x (to the floor with index look-ups: {reset_s / indexed_s:.2f}x);  "
+          f"{args.workers} workers / one: {two_s / reset_s:.2f}x")
     print(f"WAL written: reset {reset_wal / 2**20:,.0f} MB, floor {floor_wal / 2**20:,.0f} MB")
     print("floor, by statement: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in floor_parts.items()))
+    print("floor with index look-ups, by statement: "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in indexed_parts.items()))
     rest = reset_s - sum(spent.values())
     parts = [*sorted(spent.items(), key=lambda item: -item[1])[:6], ("commits (deferred foreign-key checks) and Python", rest)]
     print("reset, by statement: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts))
@@ -156,12 +165,14 @@ def _timed(function, argument):
     return time.monotonic() - start, result
 
 
-def _floor_alone(period: dt.date):
+def _floor_alone(argument: tuple[dt.date, bool]):
     from django.db import connection
 
     from facilities.models import Facility
 
-    return _floor(connection, facilities=list(Facility.objects.order_by("id")), period=period)
+    period, index_checks = argument
+    return _floor(connection, facilities=list(Facility.objects.order_by("id")), period=period,
+                  index_checks=index_checks)
 
 
 def _one_worker(groups: list[list[int]]) -> tuple[int, dict[str, float]]:
@@ -216,10 +227,11 @@ def _run_group(reset_ids: list[int]) -> int:
     return sum(record.inmates_reset for record in reset_mod.reset_group_run(reset_ids=reset_ids))
 
 
-def _floor(connection, *, facilities, period: dt.date) -> tuple[int, dict[str, float]]:
+def _floor(connection, *, facilities, period: dt.date, index_checks: bool = False) -> tuple[int, dict[str, float]]:
     """The reset's writes for ``period`` as hand-written SQL in one transaction: a reset row per facility, every
     in-custody inmate's void (when minutes remain) and grant entries by INSERT ... SELECT (foreign keys to inmate,
-    facility and reset checked at commit as for the reset), the balances set by one UPDATE."""
+    facility and reset checked at commit as for the reset), the balances set by one UPDATE. ``index_checks``: the
+    commit's checks planned as the reset plans its chunks' (``enable_seqscan`` off)."""
     from calls import reset as reset_mod
 
     start = time.monotonic()
@@ -249,6 +261,8 @@ def _floor(connection, *, facilities, period: dt.date) -> tuple[int, dict[str, f
             {"period": period},
         )
         parts["UPDATE of the balances"], start = time.monotonic() - start, time.monotonic()
+        if index_checks:
+            cur.execute("SET LOCAL enable_seqscan = off")
         cur.execute("COMMIT")
         parts["COMMIT (deferred foreign-key checks)"] = time.monotonic() - start
     return written, parts

@@ -267,7 +267,14 @@ _UPDATE_BALANCES = """
 # whose balance rows are reached through the primary key; a hash join would read every balance row of
 # every facility for each chunk. (The planner's default costs prefer that scan.)
 _PLAN = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
-_PLAN_RESET = ("SET LOCAL enable_hashjoin TO DEFAULT", "SET LOCAL enable_mergejoin TO DEFAULT")
+# Then, for the rest of the chunk's transaction (its bookkeeping, and the foreign-key checks of its entries at the
+# commit): index look-ups. Each entry's checks look up its inmate, facility and reset rows; PostgreSQL plans those
+# checks once per connection, and for a table of a few pages (the facilities, the resets) it plans a sequential
+# scan, which reads every page of the table for each of a chunk's tens of thousands of entries. The reset table
+# grows by a row version per record and chunk (the totals and sign of life below), so its pages, and each check,
+# grow with the run.
+_PLAN_RESET = ("SET LOCAL enable_hashjoin TO DEFAULT", "SET LOCAL enable_mergejoin TO DEFAULT",
+               "SET LOCAL enable_seqscan = off")
 # A chunk's inmates: an id range, or the whole group's roster when one chunk holds it (then no condition on id).
 _RANGE = "AND i.id > %(lo)s AND i.id <= %(hi)s"
 _ROSTER_SIZE = "SELECT count(*) FROM facilities_inmate i WHERE i.facility_id IN ({facilities}) AND i.status = 'in_custody'"

@@ -85,6 +85,13 @@ def test_facilities_of_one_group_each_get_their_own_allowance(time_machine, sett
     # Bulk statements: three chunks (of three inmates of both facilities) of about 15 statements each, whatever
     # the number of inmates.
     assert len(queries) <= 60
+    # Each chunk's transaction plans its commit's foreign-key checks as index look-ups (``reset._PLAN_RESET``): not a
+    # sequential scan of the reset table, which every chunk's totals grow, for each of its entries.
+    sql = [q["sql"] for q in queries.captured_queries]
+    chunks = [i for i, statement in enumerate(sql) if statement.lstrip().startswith("WITH p AS")]
+    assert len(chunks) == 3
+    for start, end in zip(chunks, [*chunks[1:], len(sql)], strict=True):
+        assert "SET LOCAL enable_seqscan = off" in sql[start:end]
 
 
 def _queued(monkeypatch):
