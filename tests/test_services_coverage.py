@@ -67,6 +67,11 @@ MULTI_STEP = {
         # the decision-time screening commits what it finds even when the approval is then refused
         "entry_approve": {"_screen_at_decision", "_approve"},
     },
+    "calls.services": {
+        # a plain decision is first tried in one statement with no transaction (_decide_unlocked, declared in
+        # tests/transactional_guard.ONE_STATEMENT); anything else is decided in the locked transaction
+        "call_authorize": {"_decide_locked"},
+    },
 }
 
 

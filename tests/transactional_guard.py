@@ -10,6 +10,7 @@ pass. Use it with ``pytest.mark.usefixtures("services_own_their_transactions")``
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -33,6 +34,16 @@ SERVICE_MODULES = (
 GUARDED = tuple(m for m in SERVICE_MODULES if m != "audit.services")
 _GUARDED_PACKAGES = tuple(f"{m}." for m in GUARDED)  # a services package's modules (approvals.services.entries)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "MERGE")
+# A data-modifying WITH (``WITH c AS (INSERT ...) UPDATE ...``) is a write too.
+_WITH_WRITE = re.compile(r"^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+
+# Helpers that write in ONE statement with no transaction around it, deliberately: the statement is atomic by
+# itself, and nothing else of the service's is written with it. Each with its reason.
+ONE_STATEMENT = {
+    "calls.services._decide_unlocked": "the plain call decision's write: the call, and for an allowed call the "
+                                       "balance update on the condition that the row is still as read, in one "
+                                       "statement (docs/calls-and-minutes.md, the decision's statements)",
+}
 
 
 def _service_frame() -> str | None:
@@ -46,11 +57,25 @@ def _service_frame() -> str | None:
     return found
 
 
+def _one_statement_helper() -> bool:
+    """Whether a helper of ``ONE_STATEMENT`` is on the stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if f"{frame.f_globals.get('__name__')}.{frame.f_code.co_name}" in ONE_STATEMENT:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def is_write(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(_WRITES) or _WITH_WRITE.match(sql) is not None
+
+
 def autocommit_writes(found: list[tuple[str, str]]):
     """An execute wrapper appending (service, statement) for each services write outside a transaction."""
 
     def wrapper(execute, sql, params, many, context):
-        if not context["connection"].in_atomic_block and sql.lstrip().upper().startswith(_WRITES):
+        if not context["connection"].in_atomic_block and is_write(sql) and not _one_statement_helper():
             service = _service_frame()
             if service is not None:
                 found.append((service, sql[:160]))

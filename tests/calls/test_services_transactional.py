@@ -51,6 +51,8 @@ def test_a_call_is_authorized_completed_and_another_expires_each_in_its_own_tran
     client = platform.platform_client
     call = services.call_authorize(facility=home, register_number="12345-001", number=NUMBER, client=client)
     assert Call.objects.get(pk=call.pk).status == Call.Status.AUTHORIZED
+    denied = services.call_authorize(facility=home, register_number="12345-001", number=NUMBER, client=client)
+    assert Call.objects.get(pk=denied.pk).reasons == ["call_in_progress", "too_soon"]
     done = services.call_complete(call_id=call.pk, duration_seconds=125, facility_ids={home.pk}, client=client)
     assert (done.minutes_charged, done.minutes_remaining) == (3, 297)
     assert MinuteBalance.objects.get(inmate=inmate).minutes == 297
@@ -65,7 +67,7 @@ def test_a_call_is_authorized_completed_and_another_expires_each_in_its_own_tran
     assert ["call_completed", "call_authorizations_expired"] == list(
         AuditEvent.objects.filter(action__startswith="call_").order_by("pk").values_list("action", flat=True))
     assert [(c.status, c.client_id) for c in Call.objects.order_by("pk")] == [
-        (Call.Status.COMPLETED, client.pk), (Call.Status.EXPIRED, client.pk)]
+        (Call.Status.COMPLETED, client.pk), (Call.Status.DENIED, client.pk), (Call.Status.EXPIRED, client.pk)]
 
 
 def test_the_monthly_reset_dispatches_and_runs_with_no_transaction_around_it(clock, home):
