@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from core.db import prepared_cursor
 from facilities.models import Facility
 
 from .models import PlatformClient, hash_token
@@ -50,7 +51,7 @@ class _ClientStatement:
 
     def client(self, token_hash: str, using: str) -> PlatformClient | None:
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(using) as cursor:  # PostgreSQL: parsed and planned once per connection
             cursor.execute(self.sql, [token_hash])
             rows = cursor.fetchall()
         if not rows:
