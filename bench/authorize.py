@@ -76,7 +76,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="requests per endpoint")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--threads", type=int, default=8, help="connections per load generator process")
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2), help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default: the README's production command, 2 x CPUs + 1)")
     parser.add_argument("--keep", action="store_true", help="reuse the database if it holds the volume")
     parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and round (wrk)")
@@ -160,6 +161,14 @@ def main() -> None:
         print(f"ratio by round: {', '.join(f'{x:.2f}x' for x in ratios)} (median {statistics.median(ratios):.2f}x); "
               f"CPU a request (gunicorn and postgres): {_cpu_each(auth) / _cpu_each(ping):.2f}x, by round "
               f"{', '.join(f'{x:.2f}x' for x in cpu_ratios)} (median {statistics.median(cpu_ratios):.2f}x)")
+    if args.generator == "wrk":
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('shared_buffers'), pg_size_pretty(pg_database_size(current_database()))")
+            buffers, size = cur.fetchone()
+        print(f"PostgreSQL: shared_buffers {buffers}, the database {size}; pages a request found in the buffers / read "
+              f"from outside them (the OS's cache or the disk): ping {ping['pages_hit'] / ping['requests']:.1f} / "
+              f"{ping['pages_read'] / ping['requests']:.2f}, authorize {auth['pages_hit'] / auth['requests']:.1f} / "
+              f"{auth['pages_read'] / auth['requests']:.2f}")
     print(f"decisions recorded: {outcomes}")
     print(f"SQL statements per decision (allowed, regular call): {queries['allowed']} "
           f"(of which {queries['auth']} authenticate the token), denied: {queries['denied']}; plus BEGIN/COMMIT")
@@ -348,7 +357,8 @@ def _together(results: list[dict]) -> dict:
     return {
         "rps": requests / sum(r["seconds"] for r in results), "p50": middle["p50"],
         "p99": max(r["p99"] for r in results), "errors": sum(r["errors"] for r in results), "requests": requests,
-        **{k: sum(r[k] for r in results) for k in ("cpu_generator", "cpu_server", "cpu_postgres")},
+        **{k: sum(r[k] for r in results) for k in ("cpu_generator", "cpu_server", "cpu_postgres", "pages_hit",
+                                                   "pages_read")},
     }
 
 
@@ -368,8 +378,11 @@ def _wrk(method: str, path: str, bodies: list, token: str, args, master: int, st
 
         run(2, 0)  # the warm-up's bodies are not sent again in the measured run: it starts WARM_BODIES further on
         cpu0, server0, pg0 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master), _postgres_cpu()
+        pages0 = _pages()
         out = run(args.duration, WARM_BODIES)
         cpu1, server1, pg1 = resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu(master), _postgres_cpu()
+        time.sleep(1.1)  # each backend reports its statistics at most once a second
+        pages1 = _pages()
     finally:
         os.unlink(f.name)
     line = next(x for x in out.splitlines() if x.startswith("WRK "))
@@ -384,7 +397,19 @@ def _wrk(method: str, path: str, bodies: list, token: str, args, master: int, st
         "cpu_generator": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "cpu_server": server1 - server0,
         "cpu_postgres": pg1 - pg0,
+        "pages_hit": pages1[0] - pages0[0],
+        "pages_read": pages1[1] - pages0[1],
     }
+
+
+def _pages() -> tuple[int, int]:
+    """The benchmark database's pages found in PostgreSQL's shared buffers, and those read from outside them (the
+    operating system's cache or the disk), so far."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()")
+        return cur.fetchone()
 
 
 def _worker(method: str, path: str, bodies: list, token: str, threads: int, out: mp.Queue) -> None:

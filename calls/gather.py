@@ -74,13 +74,15 @@ class Compiled:
         self.slots: list[tuple[str | None, Any]] = [
             (p.name, p.output_field) if isinstance(p, Param) else (None, p) for p in params
         ]
+        # Each named input once (the gather names six inputs in 22 of its 42 placeholders), prepared by its field.
+        self.inputs: dict[str, Any] = {name: field for name, field in self.slots if name is not None}
         self.compiler = compiler
         self.converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
 
     def params(self, values: dict[str, Any]) -> list:
         connection = connections[self.using]
-        return [value if name is None else value.get_db_prep_value(values[name], connection)
-                for name, value in self.slots]
+        prepared = {name: field.get_db_prep_value(values[name], connection) for name, field in self.inputs.items()}
+        return [value if name is None else prepared[name] for name, value in self.slots]
 
     def row(self, cursor, values: dict[str, Any]) -> tuple | None:
         cursor.execute(self.sql, self.params(values))
@@ -161,7 +163,7 @@ def gather_queryset(*, lock: bool = True):
         .annotate(
             # The open call as a sub-select, not a join: when the lock waited for another decision, the re-read
             # balance row may point at a call this statement cannot see; the caller then reads it again.
-            open_call_row=Subquery(Call.objects.filter(pk=OuterRef("open_call_id")).values(
+            open_call_row=Subquery(Call.objects.filter(pk=OuterRef("open_call_id")).order_by().values(
                 row=JSONObject(pk="pk", status="status", expires_at="expires_at")), output_field=JSONField()),
             restricted=Exists(PhoneRestriction.objects.active(now).filter(inmate_id=inmate)),
             restriction_spans=Subquery(spans, output_field=JSONField()),

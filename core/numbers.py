@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
@@ -29,6 +31,13 @@ def normalize_number(raw: str, *, region: str = DEFAULT_REGION) -> str:
         raise NumberNotCallable(code="invalid_number", message="Enter a telephone number.")
     if len(text) > 40:
         raise NumberNotCallable(code="invalid_number", message="That is too long to be a telephone number.")
+    return _e164(text, region)
+
+
+@functools.lru_cache(maxsize=8192)
+def _e164(text: str, region: str) -> str:
+    """``normalize_number``'s parsing, a pure function of its text: kept for the numbers dialled again (the
+    platform asks for the same family numbers all day); a refusal is raised again each time, not kept."""
     try:
         parsed = phonenumbers.parse(text, region)
     except NumberParseException:

@@ -75,3 +75,18 @@ def test_page_of_takes_the_asked_page_the_last_past_the_end_and_the_first_for_ga
     assert list(page_of(rf.get("/x/", {"page": "2"}), rows, per_page=20)) == list(range(20, 40))
     assert page_of(rf.get("/x/", {"page": "99"}), rows, per_page=20).number == 3
     assert page_of(rf.get("/x/", {"page": "abc"}), rows, per_page=20).number == 1
+
+
+def test_a_number_dialled_again_is_parsed_once_and_a_refusal_is_refused_every_time():
+    """core.numbers keeps the parsing of the numbers dialled again; the answer is the same, and a refused number
+    (not kept) is refused again with its code."""
+    from core import numbers
+
+    numbers._e164.cache_clear()
+    assert numbers.normalize_number("(312) 555-0142") == numbers.normalize_number(" (312) 555-0142 ") == "+13125550142"
+    assert numbers._e164.cache_info().hits == 1
+    for _ in range(2):
+        with pytest.raises(numbers.NumberNotCallable) as refused:
+            numbers.normalize_number("1-800-555-0199")
+        assert refused.value.code == "toll_free"
+    assert numbers._e164.cache_info().currsize == 1
