@@ -50,6 +50,7 @@ APPEND_ONLY: dict[str, str] = {
     "approvals.EntryTransition": "every change of a phone-list entry's status: who, when, why",
     "emergencies.EmergencyRequestEvent": "an emergency request's transition log",
     "facilities.CustodyEvent": "bookings, transfers and releases: who, when, why",
+    "investigations.Review": "each review of a restriction, a block or a watch entry: who, when, the decision, why",
 }
 
 SETTLE_ONCE: dict[str, str] = {
@@ -59,6 +60,8 @@ SETTLE_ONCE: dict[str, str] = {
 UPDATED_BY_DESIGN: dict[str, str] = {
     "calls.MinuteBalance": "the running balance and the call decision's lock row, updated with each ledger entry",
     "calls.MonthlyReset": "a reset's status and totals move from dispatched to running to done",
+    "investigations.WatchAlert": "an alert's e-mail and read times are filled in after it is written (the alert task, "
+                                 "its investigator)",
 }
 
 

@@ -83,10 +83,15 @@ class ScopedReadOnlyAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     None when the model belongs to no facility: then only superusers see it).
 
     ``system_admin``: superusers add, change and delete these records here (audited); for every
-    other model the admin is read-only for everyone."""
+    other model the admin is read-only for everyone.
+
+    ``scope_roles``: the roles whose facilities the list shows (None: every role that reads a facility's
+    pages). Records the staff pages show to no other role (investigators' watch lists) are shown to the
+    auditors of their facility only, not to an auditor who also holds another role at another facility."""
 
     facility_path: str | None = "facility"
     system_admin: bool = False
+    scope_roles: frozenset[str] | None = None
     change_list_template = "admin/scoped_change_list.html"
     append_only_history_template = "admin/append_only_history.html"
     list_per_page = 50
@@ -98,7 +103,7 @@ class ScopedReadOnlyAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
             return qs
         if self.facility_path is None:
             return qs.none()
-        return scope_for_user(qs, request.user, path=self.facility_path or "self")
+        return scope_for_user(qs, request.user, path=self.facility_path or "self", roles=self.scope_roles)
 
     def get_list_filter(self, request):
         """A filter on a related model offers only the values found in the user's own records:

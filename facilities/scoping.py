@@ -20,6 +20,7 @@ READ_ROLES = frozenset({Role.STAFF, Role.WARDEN, Role.AUDITOR, Role.INVESTIGATOR
 STAFF_ROLES = frozenset({Role.STAFF, Role.WARDEN})
 WARDEN_ROLES = frozenset({Role.WARDEN})
 INVESTIGATOR_ROLES = frozenset({Role.INVESTIGATOR})
+AUDITOR_ROLES = frozenset({Role.AUDITOR})
 ALL = "__all__"
 
 _CACHE_ATTR = "_facility_roles_cache"

@@ -49,9 +49,12 @@ from tests.auth import signed_in
 from .factories import UserFactory, platform_client
 from .test_crawl import world  # noqa: F401  (the crawler's data set, built once for this module too)
 
-PERSONAS = ["staff", "warden", "auditor", "auditor_all", "other_staff", "other_warden", "superuser", "anonymous"]
-NO_ADMIN = {"staff", "warden", "other_staff", "other_warden", "anonymous"}
-ONE_FACILITY = {"staff": "home", "warden": "home", "auditor": "home", "other_staff": "other", "other_warden": "other"}
+PERSONAS = ["staff", "warden", "auditor", "auditor_all", "investigator", "other_staff", "other_warden", "superuser",
+            "anonymous"]
+# Investigators hold view permissions on their watch lists (for their own pages), but no admin role.
+NO_ADMIN = {"staff", "warden", "investigator", "other_staff", "other_warden", "anonymous"}
+ONE_FACILITY = {"staff": "home", "warden": "home", "auditor": "home", "investigator": "home", "other_staff": "other",
+                "other_warden": "other"}
 # Site-wide admin URLs and what the matrix does with them. A new one fails test_the_matrix_sees_every_admin_url.
 SITE_URLS = {"index": "walk", "app_list": "walk", "autocomplete": "walk", "jsi18n": "walk", "view_on_site": "walk",
              "login": "skip: the login page", "logout": "skip: it ends the persona's session",

@@ -2,10 +2,10 @@
 
 A small but realistic data set is built at ``home`` and ``other`` through the apps' services (phone
 lists with findings, decisions, court cases, no-contact orders, blocks, calls, ledger entries,
-restrictions, emergency requests in every state, a monthly reset, an inmate transferred from
-``other`` to ``home``). Each persona then logs in and walks, breadth-first and with GET only, every
-internal link reachable from ``/``, from their facility dashboards and from the warden's emergency
-queue. Every page:
+restrictions, emergency requests in every state, a monthly reset, investigators' watch entries with the
+alerts the calls raised and their reviews, an inmate transferred from ``other`` to ``home``). Each persona
+then logs in and walks, breadth-first and with GET only, every internal link reachable from ``/``, from
+their facility dashboards and from the warden's emergency queue. Every page:
 
 - answers 200, or 302 to a page of theirs, or a 403/404 documented below for the role;
 - shows no register number, inmate name, contact, caller, case, order or telephone number that
@@ -46,6 +46,8 @@ from emergencies.models import EmergencyRequest
 from facilities import services as facilities
 from facilities.models import CallingPolicy, Role
 from facilities.periods import period_for_facility, reset_moment
+from investigations import services as investigations
+from investigations.models import Review, WatchAlert, WatchEntry
 from tests.auth import signed_in
 
 from .factories import FacilityFactory, facility_today, user_with_role
@@ -97,7 +99,8 @@ class Seed:
         return {w for w in mine if w not in theirs}
 
 
-def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff_user, warden_user, shared_number):
+def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff_user, warden_user,
+                   investigator_user, shared_number):
     code = facility.code
     seed.own(code, facility.name)
     inmates = []
@@ -214,6 +217,17 @@ def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff
     calls_reset.facility_reset_run(reset_id=record.pk)
     live = list(PhoneListEntry.objects.filter(facility=facility, status=PhoneListEntry.Status.LIVE)
                 .select_related("inmate"))
+    # The investigator watches a number and an inmate before the calls: the calls below raise their alerts.
+    watched_number = investigations.watch_add(
+        actor=investigator_user, facility=facility, kind=WatchEntry.Kind.NUMBER, number=num(199),
+        reason=f"Drop-off tip {prefix}alpha", ends_on=facility_today(facility) + dt.timedelta(days=60))
+    investigations.watch_add(
+        actor=investigator_user, facility=facility, kind=WatchEntry.Kind.INMATE, inmate=live[0].inmate,
+        reason=f"Gang intelligence {prefix}bravo", ends_on=facility_today(facility) + dt.timedelta(days=30))
+    ended_watch = investigations.watch_add(
+        actor=investigator_user, facility=facility, kind=WatchEntry.Kind.NUMBER, number=num(105),
+        reason=f"Old lead {prefix}echo", ends_on=facility_today(facility) + dt.timedelta(days=90))
+    seed.own(code, f"Drop-off tip {prefix}alpha", f"Gang intelligence {prefix}bravo", f"Old lead {prefix}echo")
     for entry in live[:5]:
         call = calls.call_authorize(facility=facility, register_number=entry.inmate.register_number,
                                     number=entry.number)
@@ -221,6 +235,12 @@ def _seed_facility(seed: Seed, facility, *, names, area: str, prefix: str, staff
             calls.call_complete(call_id=call.pk, duration_seconds=187, facility_ids={facility.pk})
     calls.call_authorize(facility=facility, register_number=inmates[2].register_number, number=num(199))
     seed.number(code, num(199))
+    # The calls' alerts are written after the commit (at the end of the world's block); the reviews come now.
+    investigations.watch_review(watch=watched_number, actor=investigator_user, outcome=Review.Outcome.KEEP,
+                                reason=f"Still productive {prefix}charlie")
+    investigations.watch_review(watch=ended_watch, actor=investigator_user, outcome=Review.Outcome.END,
+                                reason=f"Source dried up {prefix}delta")
+    seed.own(code, f"Still productive {prefix}charlie", f"Source dried up {prefix}delta")
     calls.minutes_grant_extra(inmate=inmates[1], minutes=45, reason="Good cause: a court date.", actor=warden_user)
     calls.restriction_impose(inmate=inmates[3], starts_at=now - dt.timedelta(days=2), ends_at=None,
                              reason="Disciplinary hearing 114.", actor=warden_user)
@@ -288,6 +308,8 @@ def world(django_db_setup, django_db_blocker):
             "investigator": user_with_role(Role.INVESTIGATOR, home, username="investigator"),
             "other_staff": user_with_role(Role.STAFF, other, username="other_staff"),
             "other_warden": user_with_role(Role.WARDEN, other, username="other_warden"),
+            # Keeps other's watch lists (no crawl of their own: the admin matrix needs other's records).
+            "other_investigator": user_with_role(Role.INVESTIGATOR, other, username="other_investigator"),
         }
         seed = Seed()
         seed.users = users
@@ -300,9 +322,11 @@ def world(django_db_setup, django_db_blocker):
             CallingPolicy.objects.filter(facility=home).update(list_mode=CallingPolicy.ListMode.STAFF_REVIEW,
                                                                screen_codefendants=True)
             _seed_facility(seed, home, names=HOME_NAMES, area="312", prefix="41", staff_user=users["staff"],
-                           warden_user=users["warden"], shared_number=shared_number)
+                           warden_user=users["warden"], investigator_user=users["investigator"],
+                           shared_number=shared_number)
             other_inmates = _seed_facility(seed, other, names=OTHER_NAMES, area="212", prefix="97",
                                            staff_user=users["other_staff"], warden_user=users["other_warden"],
+                                           investigator_user=users["other_investigator"],
                                            shared_number=shared_number)
             # A system-wide block entered at other shows at home too (by design).
             approvals.block_create(facility=other, number="+12125550999", system_wide=True,
@@ -316,6 +340,11 @@ def world(django_db_setup, django_db_blocker):
                                        actor="jms", reason="Court order")
             seed.shared.update(_words_about(moved))
         assert PhoneRestriction.objects.filter(facility=home).count() == 3
+        for facility in (home, other):  # the watched number was dialled (denied), the watched inmate called
+            alerts = WatchAlert.objects.filter(facility=facility)
+            assert alerts.filter(watch__kind=WatchEntry.Kind.NUMBER, allowed=False).count() == 1
+            assert alerts.filter(watch__kind=WatchEntry.Kind.INMATE, allowed=True).exists()
+            assert Review.objects.filter(facility=facility, kind=Review.Kind.WATCH).count() == 2
         assert EmergencyRequest.objects.filter(facility=other).values("status").distinct().count() >= 4
         yield seed
         transaction.set_rollback(True)
@@ -598,8 +627,8 @@ def _snapshot() -> dict[str, int]:
     from django.apps import apps
     from django.db import connection
 
-    tables = sorted({model._meta.db_table for label in ("facilities", "approvals", "calls", "emergencies", "audit")
-                     for model in apps.get_app_config(label).get_models()})
+    labels = ("facilities", "approvals", "calls", "emergencies", "investigations", "audit")
+    tables = sorted({model._meta.db_table for label in labels for model in apps.get_app_config(label).get_models()})
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {quote(t)})" for t in tables))

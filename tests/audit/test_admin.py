@@ -13,7 +13,7 @@ from ..factories import InmateFactory, UserFactory
 def test_every_project_model_is_registered():
     from django.apps import apps
 
-    ours = {"audit", "facilities", "api", "approvals", "calls", "emergencies"}
+    ours = {"audit", "facilities", "api", "approvals", "calls", "emergencies", "investigations"}
     missing = [
         m._meta.label for m in apps.get_models()
         if m._meta.app_label in ours and not m.__name__.startswith("Historical") and not m._meta.auto_created

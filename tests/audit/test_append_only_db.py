@@ -25,6 +25,8 @@ from emergencies.models import EmergencyRequest, EmergencyRequestEvent
 from facilities import services as roster
 from facilities.admin_base import AppendOnlyAdmin
 from facilities.models import CustodyEvent
+from investigations import services as investigations
+from investigations.models import Review
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +65,9 @@ def world(home, staff, warden, platform):
                                 date_of_birth=dt.date(1980, 1, 1), admitted_on=today, actor=platform.platform_client)
     calls.minutes_grant_on_booking(inmate=inmate)
     calls.minutes_grant_extra(inmate=inmate, minutes=30, reason="Funeral arrangements", actor=warden)
-    approvals.block_create(facility=home, number="+13125550177", reason=BlockedNumber.Reason.INVESTIGATION,
-                           note="Threats", actor=warden)
+    block = approvals.block_create(facility=home, number="+13125550177", reason=BlockedNumber.Reason.INVESTIGATION,
+                                   note="Threats", actor=warden)
+    investigations.block_review(block=block, actor=warden, outcome=Review.Outcome.KEEP, reason="Threats go on")
     approvals.entry_add(inmate=inmate, number="+13125550177", contact_name="Blocked", relationship=Relationship.PARENT,
                         source=PhoneListEntry.Source.STAFF, actor=staff)
     emergencies.emergency_request_log(
@@ -73,7 +76,7 @@ def world(home, staff, warden, platform):
         actor=staff,
     )
     audit_record(action="note", actor=warden, facility=home, reason="why")
-    for model in (AuditEvent, LedgerEntry, CustodyEvent, EmergencyRequestEvent, EntryFinding):
+    for model in (AuditEvent, LedgerEntry, CustodyEvent, EmergencyRequestEvent, EntryFinding, Review):
         assert model.objects.exists(), model
     return inmate
 
