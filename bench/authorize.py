@@ -2,8 +2,8 @@
 
 Volume (scale 1): 200,000 inmates in 20 facilities, 3,000,000 live phone-list entries (15 each),
 5,000,000 past calls, built with generate_series into a separate database (portal_bench_authorize).
-gunicorn (production settings, sync workers) listens on 127.0.0.1; a bounded load generator on
-loopback (processes x threads, keep-alive connections, a fixed number of requests) measures
+gunicorn (production settings, sync workers: one a CPU, ``--workers`` to change) listens on 127.0.0.1; a bounded
+load generator on loopback (processes x threads, keep-alive connections, a fixed number of requests) measures
 requests per second and median / 99th-percentile latency of the authorize endpoint and of a
 trivial JSON endpoint (GET /api/v1/calls/ping, same authentication) on the same server, and the
 queries per decision are counted with Django's query capture.
@@ -76,8 +76,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="requests per endpoint")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--threads", type=int, default=8, help="connections per load generator process")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default: the README's production command, 2 x CPUs + 1)")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2),
+                        help="gunicorn workers (default: one a CPU; the README's production command starts 2 x CPUs + "
+                             "1, which here, with PostgreSQL on the same two CPUs, served the ping more slowly)")
     parser.add_argument("--keep", action="store_true", help="reuse the database if it holds the volume")
     parser.add_argument("--generator", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint and round (wrk)")
