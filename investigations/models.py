@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 NUMBER_LENGTH = 20  # E.164: "+" and at most 15 digits
 
@@ -66,7 +67,7 @@ class WatchEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Watch on {self.target_label} at {self.facility_id}"
+        return f"Watch on {self.target_label} until {date_format(self.ends_on)}"
 
     @property
     def target_label(self) -> str:

@@ -140,7 +140,7 @@ def test_the_auditor_reads_the_alerts_with_a_link_to_the_call(login, auditor, wa
     response = client.get(_url(WatchAlert, "change", watched["alert"].pk))
     shown = _fields(response)
     assert shown["Call"] == str(call.pk) and shown["Number"] == NUMBER
-    assert shown["Watch"] == f"Watch on (312) 555-0123 at {watched['number'].facility_id}"
+    assert shown["Watch"] == "Watch on (312) 555-0123 until June 30, 2026"  # the number and the entry's end (END)
     assert shown["Inmate"] == "Lovelace, Ada (12345-001)" and shown["Occurred at"] == "March 10, 2026, 3 p.m."
     assert 'alt="False"' in response.content.decode()  # "Allowed": no, the call was denied
     assert f'href="{call_page}"' in response.content.decode()
