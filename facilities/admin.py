@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -10,7 +11,7 @@ from audit.models import AuditEvent
 
 from .admin_base import AppendOnlyAdmin, AuditedAdminMixin, ScopedReadOnlyAdmin
 from .models import CallingPolicy, CustodyEvent, Facility, Inmate, RoleAssignment
-from .scoping import facility_ids_for_user
+from .scoping import AUDITOR_ROLES, facility_ids_for_user
 from .services import facility_create, second_factor_reset, sign_out_everywhere
 
 
@@ -170,6 +171,10 @@ class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
 
 
 # The audit trail's admin lives here, above the audit app, because its list is scoped to the auditor's facilities.
+# The investigations app's audit actions on its watch lists (investigations/services.py, reviews.py).
+WATCH_ACTIONS = ("watch_added", "watch_ended", "watch_alert", "watch_reviewed")
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(AppendOnlyAdmin):
     facility_path = "facility"
@@ -182,9 +187,17 @@ class AuditEventAdmin(AppendOnlyAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         # Events tied to no facility (logins, exports) are visible to auditors of every facility.
-        if not request.user.is_superuser:
-            ids = facility_ids_for_user(request.user)
-            if ids is not None:
-                base = AuditEvent.objects.all()
-                return base.filter(facility_id__in=ids) | base.filter(facility__isnull=True, actor=request.user)
+        if request.user.is_superuser:
+            return qs
+        ids = facility_ids_for_user(request.user)
+        if ids is not None:
+            base = AuditEvent.objects.all()
+            qs = base.filter(facility_id__in=ids) | base.filter(facility__isnull=True, actor=request.user)
+        # The investigators' watch activity (watch_added, watch_ended, watch_alert, watch_reviewed) is read where the
+        # reader is an auditor only, as the watch lists themselves (investigations/admin.py): not through a role
+        # held at another facility, whose staff pages show a watch to its investigator only.
+        audited = facility_ids_for_user(request.user, roles=AUDITOR_ROLES)
+        if audited is not None:
+            qs = qs.exclude(Q(action__in=WATCH_ACTIONS) & Q(facility__isnull=False)
+                            & ~Q(facility_id__in=audited))
         return qs

@@ -257,6 +257,13 @@ def test_an_auditors_other_roles_do_not_open_another_facilitys_watch_lists(clien
         assert client.get(_url(model, "change", watched[theirs].pk)).status_code == 302
     inmates = client.get(reverse("admin:facilities_inmate_changelist")).context["cl"].result_list
     assert other_inmate in list(inmates)
+    # Nor the audit trail's watch activity: other's watch events are not listed, home's are, and other's other
+    # events (its calls' alerts aside, the reviews of its blocks) still are.
+    events = list(client.get(reverse("admin:audit_auditevent_changelist") + "?all=").context["cl"].queryset)
+    watch_events = [(e.action, e.facility_id) for e in events if e.action.startswith("watch_")]
+    assert ("watch_added", watched["number"].facility_id) in watch_events
+    assert {f for _, f in watch_events} == {watched["number"].facility_id}, watch_events
+    assert any(e.facility_id == other.pk and not e.action.startswith("watch_") for e in events)
 
 
 def test_an_auditor_of_every_facility_reads_both(login, auditor_all, watched):
