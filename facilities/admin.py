@@ -170,11 +170,12 @@ class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     pass
 
 
-# The audit trail's admin lives here, above the audit app, because its list is scoped to the auditor's facilities.
-# The investigations app's audit actions on its watch lists (investigations/services.py, reviews.py).
+# The investigations app's audit actions on its watch lists (investigations/services.py, reviews.py; the app is
+# above this one): tests/investigations/test_admin.py checks that no other watch event reaches a non-auditor.
 WATCH_ACTIONS = ("watch_added", "watch_ended", "watch_alert", "watch_reviewed")
 
 
+# The audit trail's admin lives here, above the audit app, because its list is scoped to the auditor's facilities.
 @admin.register(AuditEvent)
 class AuditEventAdmin(AppendOnlyAdmin):
     facility_path = "facility"
