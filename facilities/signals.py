@@ -13,7 +13,8 @@ inmate_released = Signal()
 
 
 def sync_user_groups(user) -> None:
-    """A user belongs to the Group of every role they hold somewhere; auditors may open the admin."""
+    """A user belongs to the Group of every role they hold somewhere; auditors may open the admin, and a user
+    whose last auditor role is revoked may no longer (a superuser keeps it: the admin is theirs)."""
     held = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
     for role, name in ROLE_GROUPS.items():
         group, _ = Group.objects.get_or_create(name=name)
@@ -21,8 +22,9 @@ def sync_user_groups(user) -> None:
             user.groups.add(group)
         else:
             user.groups.remove(group)
-    if Role.AUDITOR in held and not user.is_staff:
-        user.is_staff = True
+    staff = Role.AUDITOR in held or user.is_superuser
+    if user.is_staff != staff:
+        user.is_staff = staff
         user.save(update_fields=["is_staff"])
 
 
