@@ -15,6 +15,8 @@ authorize, then ping again ...), so that a change in the shared machine's speed 
 round's ratio is printed, and the ratio of the rounds together. So is the CPU each request cost the server
 (gunicorn's workers), PostgreSQL (all its processes) and the generator, and the ratio of the two endpoints' CPU
 (gunicorn and PostgreSQL), which the machine's other load disturbs less than requests per second.
+``--split`` puts PostgreSQL on half the CPUs and gunicorn with the generator on the other half, as deployed (the
+database on its own machine); without it the two share every CPU, as on a developer's machine.
 ``--generator python`` keeps the older Python generator (processes x threads, a fixed number of requests).
 
     .venv/bin/python bench/authorize.py
@@ -86,6 +88,10 @@ def main() -> None:
                         help="wrk: rounds of ping then authorize, alternating, so that a change of the machine's "
                              "speed during the run falls on both endpoints")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (wrk)")
+    parser.add_argument("--split", action="store_true",
+                        help="PostgreSQL's processes on half the CPUs, gunicorn and the generator on the other half "
+                             "(as deployed, the database on its own machine); the affinities are restored at the end. "
+                             "Needs the right to set PostgreSQL's affinity (root, or the same user)")
     args = parser.parse_args()
     inmates = max(100, int(200_000 * args.scale))
     calls = int(5_000_000 * args.scale)
@@ -111,6 +117,7 @@ def main() -> None:
     subprocess.run(["psql", database_url(DB), "-qc", "VACUUM ANALYZE"], check=True)
 
     queries = _queries_per_decision(token, inmates)
+    split = _split_cpus() if args.split else None
     server = _gunicorn(args.workers)
     try:
         if args.generator == "wrk":
@@ -130,6 +137,8 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if split is not None:
+            split.restore()
     with connection.cursor() as cur:
         cur.execute("SELECT status, count(*) FROM calls_call WHERE client_label <> 'bench' GROUP BY status")
         outcomes = dict(cur.fetchall())
@@ -141,7 +150,8 @@ def main() -> None:
     else:
         load = (f"Python, {args.procs} processes x {args.threads} keep-alive connections, {args.requests:,} requests "
                 "per endpoint")
-    print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {load}; {os.cpu_count()} CPUs shared")
+    cpus = f"{os.cpu_count()} CPUs shared" if split is None else split.describe()
+    print(f"server: gunicorn, {args.workers} sync workers, 127.0.0.1; load: {load}; {cpus}")
     if args.generator == "wrk":
         for number, (p, a) in enumerate(rounds, 1):
             print(f"round {number}: ping {p['rps']:6.0f} req/s, authorize {a['rps']:6.0f} req/s, "
@@ -310,6 +320,60 @@ def _gunicorn(workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+class _Split:
+    """PostgreSQL's processes pinned on some CPUs, this process (and so gunicorn and the generator it starts) on
+    the others; ``restore`` gives every process back the CPUs it had."""
+
+    def __init__(self, database: list[int], server: list[int], before: dict[int, set[int]]):
+        self.database, self.server, self.before = database, server, before
+
+    def describe(self) -> str:
+        return (f"CPUs split: PostgreSQL on {','.join(map(str, self.database))}, gunicorn and the generator on "
+                f"{','.join(map(str, self.server))}")
+
+    def restore(self) -> None:
+        for pid, cpus in self.before.items():
+            try:
+                os.sched_setaffinity(pid, cpus)
+            except OSError:  # ended since
+                pass
+
+
+def _split_cpus() -> _Split:
+    """Pin every running PostgreSQL process (the postmaster too: the backends it starts inherit its CPUs) on the
+    upper half of this process's CPUs, and this process on the lower half."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--split needs at least 2 CPUs")
+    server, database = cpus[: len(cpus) // 2], cpus[len(cpus) // 2:]
+    pids = [pid for pid, _ in _postgres_processes()]
+    if not pids:
+        raise SystemExit("--split: no PostgreSQL process on this machine (a remote database is already apart)")
+    before = {0: set(cpus)}
+    try:
+        for pid in pids:
+            before[pid] = os.sched_getaffinity(pid)
+            os.sched_setaffinity(pid, database)
+    except PermissionError:
+        _Split(database, server, before).restore()
+        raise SystemExit("--split: not allowed to set PostgreSQL's CPUs (run as root or as its user)") from None
+    os.sched_setaffinity(0, server)
+    return _Split(database, server, before)
+
+
+def _postgres_processes() -> list[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/<pid>/stat after the name) of every PostgreSQL process on this machine."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            found.append((int(stat.parent.name), rest.split()))
+    return found
+
+
 def _server_cpu(master: int) -> float:
     """CPU seconds (user + system) of gunicorn's master and its workers so far."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -330,14 +394,7 @@ def _postgres_cpu() -> float:
     requests, and the WAL writer and checkpointer they keep busy), with those that have ended since the server
     started (the postmaster's reaped children); the benchmark runs alone on a quiet machine."""
     tick = os.sysconf("SC_CLK_TCK")
-    processes = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, rest = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.split("(", 1)[1].startswith("postgres"):
-            processes[int(stat.parent.name)] = rest.split()
+    processes = dict(_postgres_processes())
     total = 0
     for fields in processes.values():
         total += int(fields[11]) + int(fields[12])

@@ -315,11 +315,40 @@ def second_factor_enrol_confirm(*, request, user, code: str) -> tuple[CodeCheck,
             model.objects.filter(user=user).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    codes = _new_recovery_codes(user)
+    audit_record(action="two_factor_enrolled", actor=user, target=user, ip_address=login_security.client_ip(request),
+                 data={"recovery_codes": RECOVERY_CODES})
+    login_security.clear_failures(request=request, username=user.get_username())
+    return CodeCheck(device=device), codes
+
+
+def _new_recovery_codes(user) -> list[str]:
+    """``RECOVERY_CODES`` new recovery codes for ``user`` (one static device), in place of any they had."""
+    StaticDevice.objects.filter(user=user).delete()
     recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=recovery, token=token) for token in codes])
-    audit_record(action="two_factor_enrolled", actor=user, target=user, ip_address=login_security.client_ip(request),
-                 data={"recovery_codes": RECOVERY_CODES})
+    return codes
+
+
+@transaction.atomic
+def second_factor_recovery_codes_renew(*, request, user, code: str) -> tuple[CodeCheck, list[str]]:
+    """New recovery codes in place of the user's old ones, which all stop working, on a code from their
+    authenticator app. A recovery code is not enough here: whoever held one could otherwise take the whole set
+    from its owner. The new codes are returned, to be shown once; the renewal is audited; a wrong code is a
+    failed log-in (``_code_refused``)."""
+    refusal = _refusal_before_checking(request=request, user=user)
+    if refusal is not None:
+        return refusal, []
+    _lock_user(user)
+    token = "".join((code or "").split())
+    device = next((d for d in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk")
+                   if token and d.verify_token(token)), None)
+    if device is None:
+        return _code_refused(request=request, user=user, step="recovery codes"), []
+    codes = _new_recovery_codes(user)
+    audit_record(action="two_factor_recovery_codes_renewed", actor=user, target=user,
+                 ip_address=login_security.client_ip(request), data={"recovery_codes": RECOVERY_CODES})
     login_security.clear_failures(request=request, username=user.get_username())
     return CodeCheck(device=device), codes
 

@@ -74,8 +74,9 @@ def verify(request):
             _verified(request, check.device)
             if check.recovery_code_used:
                 messages.warning(request, f"You signed in with a recovery code; {check.recovery_codes_left} left. "
-                                          "Each works once: ask a system administrator to reset your two-factor "
-                                          "sign-in if you lost your authenticator.")
+                                          "Each works once. With your authenticator app, make new ones from "
+                                          "“Recovery codes” at the top of the page; if you lost it, ask a system "
+                                          "administrator to reset your two-factor sign-in.")
             return redirect(nxt)
         refusal = _refused(request, form, check, "That code is not right. Enter the 6-digit code your authenticator "
                                                  "app shows now, or one of your recovery codes.")
@@ -131,7 +132,32 @@ def enrol_qr(request):
 
 
 @login_required
+def recovery_codes_new(request):
+    """New recovery codes in place of the old ones, on the authenticator app's current code; shown once on the
+    next page (``recovery_codes``)."""
+    if not has_authenticator(request.user):  # who needs one has set it up before reaching any page
+        messages.info(request, "Recovery codes come with two-factor sign-in, which you do not use.")
+        return redirect("home")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        check, codes = services.second_factor_recovery_codes_renew(request=request, user=request.user,
+                                                                   code=form.cleaned_data["code"])
+        if check.device is not None:
+            # A session verified with a recovery code was verified by the device just replaced: now by the app's.
+            _verified(request, check.device)
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            return redirect(reverse("two-factor-recovery-codes"))
+        refusal = _refused(request, form, check, "That code is not right. Enter the 6-digit code your authenticator "
+                                                 "app shows now (a recovery code does not work here).")
+        if refusal is not None:
+            return refusal
+        status = 429 if check.wait_seconds else 200
+    return render(request, "registration/two_factor_recovery_codes_new.html", {"form": form}, status=status)
+
+
+@login_required
 def recovery_codes(request):
-    """The recovery codes made at enrolment, shown once (they leave the session as the page is drawn)."""
+    """The recovery codes made at enrolment or renewed, shown once (they leave the session as the page is drawn)."""
     codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
     return render(request, "registration/two_factor_recovery_codes.html", {"codes": codes, "next": _next(request)})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("two-factor/enrol/", two_factor_views.enrol, name="two-factor-enrol"),
     path("two-factor/enrol/qr.svg", two_factor_views.enrol_qr, name="two-factor-qr"),
     path("two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two-factor-recovery-codes"),
+    path("two-factor/recovery-codes/new/", two_factor_views.recovery_codes_new, name="two-factor-recovery-codes-new"),
     path("f/<slug:code>/", views.dashboard, name="facility-dashboard"),
     path("f/<slug:code>/policy/", views.policy, name="facility-policy"),
     path("f/<slug:code>/inmates/", views.inmate_list, name="inmate-list"),

@@ -26,7 +26,7 @@ pytestmark = [
 EXERCISED = {
     "facilities.services": {
         "facility_create", "policy_update", "inmate_book", "inmate_transfer", "inmate_release", "role_assign",
-        "role_revoke", "second_factor_enrol_begin", "second_factor_enrol_confirm", "second_factor_verify",
+        "role_revoke", "second_factor_enrol_begin", "second_factor_enrol_confirm", "second_factor_verify", "second_factor_recovery_codes_renew",
         "second_factor_reset", "sign_out_everywhere",
     },
 }
@@ -136,6 +136,17 @@ def test_two_factor_enrolment_verification_reset_and_sign_out_each_in_their_own_
     assert used.recovery_code_used and used.recovery_codes_left == 9
     actions = list(AuditEvent.objects.filter(ip_address="198.51.100.77").order_by("pk").values_list("action", flat=True))
     assert actions == ["two_factor_failed", "two_factor_enrolled", "two_factor_failed", "two_factor_recovery_code_used"]
+
+    # New recovery codes take the app's code (not a recovery code), and the old ones stop working.
+    refused, none = services.second_factor_recovery_codes_renew(request=_sign_in_request(user), user=user, code=codes[1])
+    assert (refused.device, none) == (None, [])
+    renewed, new_codes = services.second_factor_recovery_codes_renew(request=_sign_in_request(user), user=user,
+                                                                     code=code_for(device))
+    assert renewed.device == device and len(new_codes) == 10 and not set(new_codes) & set(codes)
+    assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(new_codes)
+    assert services.second_factor_verify(request=_sign_in_request(user), user=user, code=codes[1]).device is None
+    assert AuditEvent.objects.get(action="two_factor_recovery_codes_renewed").data == {"recovery_codes": 10}
+    assert AuditEvent.objects.filter(action="two_factor_failed", data__step="recovery codes").count() == 1
 
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)

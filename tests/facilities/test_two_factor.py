@@ -212,6 +212,47 @@ def test_recovery_codes_work_once(client, home, warden):
     assert AuditEvent.objects.filter(action="two_factor_failed", data__step="verify").count() == 1
 
 
+def test_new_recovery_codes_take_the_apps_code_and_replace_the_old_ones(client, home, warden):
+    device, old = _enrolled(warden)
+    _password(client, "warden")
+    assert _code(client, old[0]).status_code == 302  # signed in with a recovery code
+    home_page = client.get("/f/home/").content.decode()
+    assert "Recovery codes" in home_page and reverse("two-factor-recovery-codes-new") in home_page  # the top bar
+    heading, text = page(client.get(reverse("two-factor-recovery-codes-new")))
+    assert heading == "New recovery codes"
+    assert "Your old recovery codes all stop working" in text and "A recovery code does not work here" in text
+    # a recovery code is refused here, counted as a failed log-in, and changes nothing
+    response = client.post(reverse("two-factor-recovery-codes-new"), {"code": old[1]})
+    assert response.status_code == 200 and "That code is not right" in response.content.decode()
+    assert AuditEvent.objects.filter(action="two_factor_failed", data__step="recovery codes").count() == 1
+    assert set(StaticToken.objects.filter(device__user=warden).values_list("token", flat=True)) == set(old[1:])
+    # the app's code: ten new codes, shown once on the next page
+    response = client.post(reverse("two-factor-recovery-codes-new"), {"code": code_for(device)})
+    assert response.status_code == 302 and response["Location"] == reverse("two-factor-recovery-codes")
+    new = list(StaticToken.objects.filter(device__user=warden).values_list("token", flat=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    heading, text = page(client.get(response["Location"]))
+    assert heading == "Your recovery codes" and all(c in text for c in new) and "only time they are shown" in text
+    _, again = page(client.get(reverse("two-factor-recovery-codes")))
+    assert not any(c in again for c in new) and "make new recovery codes" in again
+    event = AuditEvent.objects.get(action="two_factor_recovery_codes_renewed")
+    assert (event.actor, event.target_id, event.data) == (warden, str(warden.pk), {"recovery_codes": 10})
+    # an old code no longer signs in; a new one does
+    client.post(reverse("logout"))
+    _password(client, "warden")
+    assert _code(client, old[2]).status_code == 200
+    assert _code(client, new[0]).status_code == 302
+
+
+def test_new_recovery_codes_are_not_offered_without_an_authenticator(client, home, staff):
+    _password(client, "staff")  # staff here sign in with a password alone
+    assert "Recovery codes" not in client.get("/f/home/").content.decode()
+    response = client.get(reverse("two-factor-recovery-codes-new"))
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert "Recovery codes come with two-factor sign-in, which you do not use." in client.get("/").content.decode()
+    assert not StaticToken.objects.filter(device__user=staff).exists()
+
+
 def test_a_totp_code_works_once(client, home, warden):
     device, _ = _enrolled(warden)
     _password(client, "warden")

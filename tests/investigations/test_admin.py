@@ -23,10 +23,10 @@ from calls.reviews import restriction_review
 from facilities.models import Role, RoleAssignment
 from investigations import services
 from investigations.models import Review, WatchAlert, WatchEntry
+from tests.admin_forms import change_form_data, editable_admin
 from tests.approvals.factories import BlockedNumberFactory
 from tests.auth import signed_in
 from tests.factories import UserFactory, user_with_role
-from tests.test_admin_matrix import _change_form_data, _editable
 
 from .conftest import END, NOON
 
@@ -205,13 +205,13 @@ def test_a_complete_valid_change_form_changes_nothing(client, auditor, watched):
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
     for model, obj in ((WatchEntry, watched["number"]), (WatchAlert, watched["alert"]), (Review, watched["review"])):
         model_admin = admin.site._registry[model]
-        data = _change_form_data(model_admin, obj, root)
+        data = change_form_data(model_admin, obj, root)
         for field, edited in (("reason", "Rewritten"), ("number", "+13125550999"), ("outcome", Review.Outcome.END)):
             if field in data:
                 data[field] = edited
         request = RequestFactory().get("/")
         request.user = root
-        form = _editable(model_admin).get_form(request, obj, change=True)(data, instance=obj)
+        form = editable_admin(model_admin).get_form(request, obj, change=True)(data, instance=obj)
         assert form.is_valid() and form.has_changed(), (model.__name__, form.errors)
         before = list(model.objects.order_by("pk").values())
         for user in (auditor, root):
