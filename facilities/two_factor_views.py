@@ -59,6 +59,16 @@ def _verified(request, device) -> None:
     otp_login(request, device)
 
 
+def _codes_or_refusal(request, form: CodeForm, check: services.CodeCheck, codes: list[str], *, page: str, wrong: str):
+    """After a code that makes recovery codes: accepted, the session verified with its device and the new codes
+    kept for ``page``, which shows them once; refused, ``_refused``'s answer (None: the form shows the error)."""
+    if check.device is None:
+        return _refused(request, form, check, wrong)
+    _verified(request, check.device)
+    request.session[RECOVERY_CODES_SESSION_KEY] = codes
+    return redirect(page)
+
+
 @login_required
 def verify(request):
     nxt = _next(request)
@@ -105,14 +115,11 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         check, codes = services.second_factor_enrol_confirm(request=request, user=request.user,
                                                             code=form.cleaned_data["code"])
-        if check.device is not None:
-            _verified(request, check.device)
-            request.session[RECOVERY_CODES_SESSION_KEY] = codes
-            return redirect(_with_next("two-factor-recovery-codes", nxt))
-        refusal = _refused(request, form, check, "That code is not right. Enter the 6-digit code the app shows "
-                                                 "for this portal after scanning the QR code or typing the secret.")
-        if refusal is not None:
-            return refusal
+        answer = _codes_or_refusal(request, form, check, codes, page=_with_next("two-factor-recovery-codes", nxt),
+                                   wrong="That code is not right. Enter the 6-digit code the app shows for this "
+                                         "portal after scanning the QR code or typing the secret.")
+        if answer is not None:
+            return answer
         status = 429 if check.wait_seconds else 200
     context = {"form": form, "next": nxt, "secret": _secret(device), "issuer": settings.OTP_TOTP_ISSUER,
                "account": request.user.get_username()}
@@ -143,15 +150,12 @@ def recovery_codes_new(request):
     if request.method == "POST" and form.is_valid():
         check, codes = services.second_factor_recovery_codes_renew(request=request, user=request.user,
                                                                    code=form.cleaned_data["code"])
-        if check.device is not None:
-            # A session verified with a recovery code was verified by the device just replaced: now by the app's.
-            _verified(request, check.device)
-            request.session[RECOVERY_CODES_SESSION_KEY] = codes
-            return redirect(reverse("two-factor-recovery-codes"))
-        refusal = _refused(request, form, check, "That code is not right. Enter the 6-digit code your authenticator "
-                                                 "app shows now (a recovery code does not work here).")
-        if refusal is not None:
-            return refusal
+        # A session verified with a recovery code was verified by the device just replaced: now by the app's.
+        answer = _codes_or_refusal(request, form, check, codes, page=reverse("two-factor-recovery-codes"),
+                                   wrong="That code is not right. Enter the 6-digit code your authenticator app "
+                                         "shows now (a recovery code does not work here).")
+        if answer is not None:
+            return answer
         status = 429 if check.wait_seconds else 200
     return render(request, "registration/two_factor_recovery_codes_new.html", {"form": form}, status=status)
 
