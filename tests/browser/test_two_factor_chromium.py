@@ -1,5 +1,6 @@
 """In Chromium: a warden's first sign-in sets up two-factor (the QR code and the secret typed in, as an
-authenticator app would take it), sees the recovery codes once, and signs in with a code the next time."""
+authenticator app would take it), sees the recovery codes once, signs in with a code the next time and makes new
+recovery codes with the app's code."""
 
 import re
 from base64 import b32decode
@@ -49,6 +50,16 @@ def test_a_warden_enrols_on_first_sign_in_then_signs_in_with_a_code(page, warden
     assert page.text_content("h1") == "Enter your sign-in code"
     enter_code(page, _app_code(secret, later_steps=1))
     page.wait_for_url(re.compile(r"/f/home/$"))
+    # new recovery codes from the top bar, with the app's code: ten others, shown once
+    page.click("header >> text=Recovery codes")
+    page.wait_for_url(re.compile(r"/two-factor/recovery-codes/new/$"))
+    assert page.text_content("h1") == "New recovery codes"
+    enter_code(page, codes[0])  # a recovery code does not make new ones
+    assert "a recovery code does not work here" in page.text_content("main")
+    enter_code(page, _app_code(secret, later_steps=2))
+    page.wait_for_url(re.compile(r"/two-factor/recovery-codes/$"))
+    renewed = [c.strip() for c in page.locator("ul.recovery-codes code").all_text_contents()]
+    assert len(set(renewed)) == 10 and not set(renewed) & set(codes)
 
 
 def test_sign_in_helper_gives_the_code_for_an_auditor_and_the_admin_opens(page, auditor, home):
